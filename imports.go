@@ -1,0 +1,9 @@
+// Package caddywebhookverify is the root of the caddy-webhook-verify
+// module. Importing it, as `xcaddy build --with` does, registers the
+// webhook_verify handler and every verifier.
+package caddywebhookverify
+
+import (
+	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/module"
+	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/generic"
+)

@@ -1,0 +1,183 @@
+package webhookverify
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+)
+
+// The envelope modes.
+const (
+	EnvelopeBinary     = "binary"
+	EnvelopeStructured = "structured"
+	EnvelopeOff        = "off"
+)
+
+func checkEnvelopeMode(mode string) error {
+	switch mode {
+	case "", EnvelopeBinary, EnvelopeStructured, EnvelopeOff:
+		return nil
+	}
+	return fmt.Errorf("envelope %q: use binary, structured or off", mode)
+}
+
+// attribute is one CloudEvents context attribute.
+type attribute struct{ name, value string }
+
+// cloudEventAttributes returns the CloudEvents 1.0 attributes for a
+// verified webhook, in a fixed order, leaving out empty optional ones.
+func (h *Handler) cloudEventAttributes(r *http.Request, ev Event, body []byte) []attribute {
+	id := ev.ID
+	if id == "" {
+		id = digestID(h.provider, r, body)
+	}
+	typ := ev.Type
+	if typ == "" {
+		typ = h.provider + ".webhook"
+	}
+	t := ev.Time
+	if t.IsZero() {
+		t = h.now()
+	}
+	attrs := []attribute{
+		{"specversion", "1.0"},
+		{"id", id},
+		{"source", h.Source},
+		{"type", typ},
+		{"time", t.UTC().Format(time.RFC3339Nano)},
+		{"subject", ev.Subject},
+		{"provider", h.provider},
+		{"paymentstatus", string(ev.Status)},
+		{"amount", ev.Amount},
+		{"currency", ev.Currency},
+		{"reference", ev.Reference},
+	}
+	out := attrs[:0]
+	for _, a := range attrs {
+		if a.value != "" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// digestID is a stable id for a webhook without one: the same delivery,
+// retried, gets the same id. A callback without a body is identified by its
+// query string.
+func digestID(provider string, r *http.Request, body []byte) string {
+	d := sha256.New()
+	d.Write([]byte(provider))
+	d.Write([]byte{0})
+	if len(body) == 0 {
+		d.Write([]byte(r.URL.RawQuery))
+	} else {
+		d.Write(body)
+	}
+	return hex.EncodeToString(d.Sum(nil)[:16])
+}
+
+// applyEnvelope sets the routing placeholders and, depending on the mode,
+// the ce-* headers or a structured CloudEvents body. It returns the body to
+// forward.
+func (h *Handler) applyEnvelope(r *http.Request, repl *caddy.Replacer, ev Event, body []byte) []byte {
+	if h.Envelope == EnvelopeOff {
+		setEventPlaceholders(repl, ev)
+		return body
+	}
+	attrs := h.cloudEventAttributes(r, ev, body)
+	for _, a := range attrs {
+		switch a.name {
+		case "id":
+			repl.Set("http.webhook.event_id", a.value)
+		case "type":
+			repl.Set("http.webhook.type", a.value)
+		}
+	}
+	repl.Set("http.webhook.status", string(ev.Status))
+	repl.Set("http.webhook.reference", ev.Reference)
+
+	if h.Envelope != EnvelopeStructured || len(body) == 0 {
+		for _, a := range attrs {
+			r.Header.Set("Ce-"+a.name, percentEncode(a.value))
+		}
+		return body
+	}
+	return structuredEvent(attrs, r.Header.Get("Content-Type"), body, r.Header)
+}
+
+func setEventPlaceholders(repl *caddy.Replacer, ev Event) {
+	repl.Set("http.webhook.event_id", ev.ID)
+	repl.Set("http.webhook.type", ev.Type)
+	repl.Set("http.webhook.status", string(ev.Status))
+	repl.Set("http.webhook.reference", ev.Reference)
+}
+
+// structuredEvent builds a CloudEvents JSON document around body: "data"
+// holds a JSON body unchanged, "data_base64" any other body. It sets the
+// request's Content-Type to application/cloudevents+json.
+func structuredEvent(attrs []attribute, contentType string, body []byte, header http.Header) []byte {
+	var b strings.Builder
+	b.Grow(len(body) + 512)
+	b.WriteByte('{')
+	for _, a := range attrs {
+		k, _ := json.Marshal(a.name)
+		v, _ := json.Marshal(a.value)
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(v)
+		b.WriteByte(',')
+	}
+	if contentType != "" {
+		v, _ := json.Marshal(contentType)
+		b.WriteString(`"datacontenttype":`)
+		b.Write(v)
+		b.WriteByte(',')
+	}
+	if json.Valid(body) {
+		b.WriteString(`"data":`)
+		b.Write(body)
+	} else {
+		b.WriteString(`"data_base64":"`)
+		b.WriteString(base64.StdEncoding.EncodeToString(body))
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	header.Set("Content-Type", "application/cloudevents+json; charset=utf-8")
+	return []byte(b.String())
+}
+
+// percentEncode encodes a header value as the CloudEvents HTTP binding
+// requires: bytes outside printable ASCII, space, '"' and '%' become %XX.
+func percentEncode(s string) string {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if needsEscape(s[i]) {
+			n++
+		}
+	}
+	if n == 0 {
+		return s
+	}
+	const hexDigits = "0123456789ABCDEF"
+	out := make([]byte, 0, len(s)+2*n)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if needsEscape(c) {
+			out = append(out, '%', hexDigits[c>>4], hexDigits[c&15])
+		} else {
+			out = append(out, c)
+		}
+	}
+	return string(out)
+}
+
+func needsEscape(c byte) bool {
+	return c <= ' ' || c >= 0x7f || c == '"' || c == '%'
+}

@@ -1,0 +1,94 @@
+package webhookverify
+
+import (
+	"crypto/hmac"
+	"fmt"
+	"hash"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// HMACKeys computes HMACs under a set of keys (several keys allow
+// rotation). Keyed hash states are reused across requests, so a
+// verification allocates nothing for the MAC itself.
+type HMACKeys struct {
+	pools []sync.Pool
+}
+
+// NewHMACKeys prepares HMACs with newHash under each key.
+func NewHMACKeys(newHash func() hash.Hash, keys [][]byte) *HMACKeys {
+	k := &HMACKeys{pools: make([]sync.Pool, len(keys))}
+	for i, key := range keys {
+		key := key
+		k.pools[i].New = func() any { return hmac.New(newHash, key) }
+	}
+	return k
+}
+
+// Sign returns the HMAC of the concatenated parts under the first key.
+func (k *HMACKeys) Sign(parts ...[]byte) []byte {
+	m := k.pools[0].Get().(hash.Hash)
+	defer k.pools[0].Put(m)
+	m.Reset()
+	for _, p := range parts {
+		m.Write(p)
+	}
+	return m.Sum(nil)
+}
+
+// Match reports whether one of candidates equals the HMAC of the
+// concatenated parts under one of the keys. Every comparison is constant
+// time.
+func (k *HMACKeys) Match(candidates [][]byte, parts ...[]byte) bool {
+	var sum [64]byte
+	ok := false
+	for i := range k.pools {
+		m := k.pools[i].Get().(hash.Hash)
+		m.Reset()
+		for _, p := range parts {
+			m.Write(p)
+		}
+		mac := m.Sum(sum[:0])
+		k.pools[i].Put(m)
+		for _, c := range candidates {
+			if hmac.Equal(mac, c) {
+				ok = true
+			}
+		}
+	}
+	return ok
+}
+
+// CheckTimestamp fails when t is further than tolerance from now, in
+// either direction.
+func CheckTimestamp(t, now time.Time, tolerance time.Duration) error {
+	d := now.Sub(t)
+	if d > tolerance {
+		return fmt.Errorf("%w: %s old, tolerance %s", ErrTimestampOutOfTolerance, d.Round(time.Second), tolerance)
+	}
+	if -d > tolerance {
+		return fmt.Errorf("%w: %s in the future, tolerance %s", ErrTimestampOutOfTolerance, (-d).Round(time.Second), tolerance)
+	}
+	return nil
+}
+
+// ParseUnixTimestamp parses a decimal Unix time in seconds, or in
+// milliseconds when millis is true. Signs, spaces and fractions are
+// malformed.
+func ParseUnixTimestamp(s string, millis bool) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, ErrMissingTimestamp
+	}
+	if len(s) > 16 || s[0] == '+' || s[0] == '-' {
+		return time.Time{}, ErrMalformedTimestamp
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return time.Time{}, ErrMalformedTimestamp
+	}
+	if millis {
+		return time.UnixMilli(n), nil
+	}
+	return time.Unix(n, 0), nil
+}

@@ -1,0 +1,65 @@
+package webhookverify
+
+import (
+	"net/http"
+	"time"
+)
+
+// Verifier checks that a request is a genuine webhook or callback from one
+// provider. Verifiers are Caddy modules in the namespace
+// http.webhook_verify.verifiers; a provider can be added from any Go module
+// by registering one there.
+//
+// Verify receives the request, its raw body (already read and size-limited;
+// it must not be modified or kept after Verify returns) and the current time.
+// It returns the payment facts covered by the provider's credential, or an
+// error. Errors should wrap one of this package's sentinel errors (see
+// ErrInvalidSignature and its siblings) so that the handler answers with the
+// right status code and reason; any other error is treated as an invalid
+// signature. An error must never contain a secret or an expected signature.
+type Verifier interface {
+	Verify(r *http.Request, body []byte, now time.Time) (Event, error)
+}
+
+// Signer is implemented by verifiers that can produce what the provider
+// would send: it is what `caddy webhook sign` and the tests use, and it signs
+// with the first configured secret. Sign adds the credential to r (headers or
+// query) and returns the body to send, which differs from body only for
+// providers that embed the signature in the body.
+type Signer interface {
+	Sign(r *http.Request, body []byte, now time.Time) ([]byte, error)
+}
+
+// Event holds what a verifier learned about a verified webhook, in the same
+// shape for every provider. Verifiers fill only values the provider's
+// credential covers and leave the rest empty; nothing is invented.
+type Event struct {
+	// ID is the provider's own event or transaction-update id. When empty,
+	// the envelope uses a digest of the provider name and the raw body, so a
+	// retried delivery keeps its id.
+	ID string
+
+	// Type is the event type, documented per provider, for example
+	// "com.numipay.transaction.withdrawal".
+	Type string
+
+	// Time is when the provider says the event happened. Zero means the time
+	// of receipt.
+	Time time.Time
+
+	// Subject is the merchant's reference for the payment, when there is one.
+	Subject string
+
+	// Status is one of the PaymentStatus values, mapped from the provider's
+	// own status. Empty when the webhook carries no payment status.
+	Status PaymentStatus
+
+	// Amount is the provider's decimal amount string, unchanged.
+	Amount string
+
+	// Currency is the currency code as the provider sent it.
+	Currency string
+
+	// Reference is the payment reference (usually the merchant's order id).
+	Reference string
+}

@@ -1,0 +1,365 @@
+// Package generic provides the configurable verifiers: hmac, for any
+// provider that signs the body with an HMAC, and token, for any provider
+// that sends a static shared secret.
+package generic
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+
+	webhookverify "github.com/caddy-webhook-verify/caddy-webhook-verify/module"
+)
+
+func init() {
+	caddy.RegisterModule(HMAC{})
+}
+
+// maxSignatures bounds how many signatures one header may carry.
+const maxSignatures = 16
+
+// HMAC verifies an HMAC signature of the body, optionally bound to a
+// timestamp, sent in a header. It covers GitHub-, Shopify-, Slack- and
+// Standard-Webhooks-style schemes and most others by configuration.
+type HMAC struct {
+	// Secrets are the HMAC keys; the first one signs, any one verifies.
+	// Use placeholders: {env.NAME} or {file./path}.
+	Secrets webhookverify.Secrets `json:"secrets,omitempty"`
+
+	// Header carries the signature, e.g. "X-Hub-Signature-256". Required.
+	// It may hold several signatures separated by spaces or commas; the
+	// request passes when any of them is valid.
+	Header string `json:"header,omitempty"`
+
+	// Algorithm is the hash: sha1, sha256 (default), sha512 or sha3-512.
+	Algorithm webhookverify.Algorithm `json:"algorithm,omitempty"`
+
+	// Encoding of the signature: hex (default), base64 or base64url.
+	Encoding webhookverify.Encoding `json:"encoding,omitempty"`
+
+	// Prefix precedes each signature, e.g. "sha256=" or "v1,". When set, a
+	// signature without it is malformed.
+	Prefix string `json:"prefix,omitempty"`
+
+	// TimestampHeader names the header with the signing time in Unix
+	// seconds. When set, requests without it are rejected and the time
+	// must be within Tolerance of now, in both directions.
+	TimestampHeader string `json:"timestamp_header,omitempty"`
+
+	// TimestampMillis reads the timestamp as Unix milliseconds.
+	TimestampMillis bool `json:"timestamp_millis,omitempty"`
+
+	// Tolerance is how far the timestamp may be from now. Default 5m.
+	Tolerance caddy.Duration `json:"tolerance,omitempty"`
+
+	// Payload is the template of the signed bytes. {body} is the raw body,
+	// {timestamp} the timestamp header's value, {header.Name} any request
+	// header's value. Default "{body}", or "{timestamp}.{body}" when
+	// timestamp_header is set.
+	Payload string `json:"payload,omitempty"`
+
+	// Field paths promote values of a JSON body into the envelope.
+	webhookverify.FieldPaths
+
+	keys    *webhookverify.HMACKeys
+	payload []payloadPart
+}
+
+// payloadPart is one piece of the payload template: literal text, the body,
+// the timestamp or a header.
+type payloadPart struct {
+	kind   byte // 'l' literal, 'b' body, 't' timestamp, 'h' header
+	text   []byte
+	header string
+}
+
+// CaddyModule returns the Caddy module information.
+func (HMAC) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{
+		ID:  "http.webhook_verify.verifiers.hmac",
+		New: func() caddy.Module { return new(HMAC) },
+	}
+}
+
+// Provision resolves the secrets and checks the configuration.
+func (v *HMAC) Provision(caddy.Context) error {
+	if v.Header == "" {
+		return fmt.Errorf("hmac: no signature header: add 'header <name>', e.g. header X-Signature")
+	}
+	if v.Algorithm == "" {
+		v.Algorithm = webhookverify.SHA256
+	}
+	newHash, err := v.Algorithm.New()
+	if err != nil {
+		return fmt.Errorf("hmac: %w", err)
+	}
+	if v.Encoding == "" {
+		v.Encoding = webhookverify.Hex
+	}
+	if err := v.Encoding.Check(); err != nil {
+		return fmt.Errorf("hmac: %w", err)
+	}
+	if v.Tolerance == 0 {
+		v.Tolerance = caddy.Duration(5 * time.Minute)
+	}
+	if v.Tolerance < 0 {
+		return fmt.Errorf("hmac: tolerance must be positive, e.g. tolerance 5m")
+	}
+	if v.Payload == "" {
+		v.Payload = "{body}"
+		if v.TimestampHeader != "" {
+			v.Payload = "{timestamp}.{body}"
+		}
+	}
+	if v.payload, err = parsePayload(v.Payload, v.TimestampHeader != ""); err != nil {
+		return fmt.Errorf("hmac: %w", err)
+	}
+	keys, err := v.Secrets.ResolveRequired("hmac")
+	if err != nil {
+		return err
+	}
+	v.keys = webhookverify.NewHMACKeys(newHash, keys)
+	return nil
+}
+
+// parsePayload splits a payload template into parts.
+func parsePayload(template string, haveTimestamp bool) ([]payloadPart, error) {
+	var parts []payloadPart
+	tmpl := template
+	hasBody := false
+	for tmpl != "" {
+		open := strings.IndexByte(tmpl, '{')
+		if open < 0 {
+			parts = append(parts, payloadPart{kind: 'l', text: []byte(tmpl)})
+			break
+		}
+		if open > 0 {
+			parts = append(parts, payloadPart{kind: 'l', text: []byte(tmpl[:open])})
+		}
+		end := strings.IndexByte(tmpl[open:], '}')
+		if end < 0 {
+			return nil, fmt.Errorf("payload %q: unclosed '{'", tmpl)
+		}
+		name := tmpl[open+1 : open+end]
+		switch {
+		case name == "body":
+			parts = append(parts, payloadPart{kind: 'b'})
+			hasBody = true
+		case name == "timestamp":
+			if !haveTimestamp {
+				return nil, fmt.Errorf("payload uses {timestamp}: also set timestamp_header <name>")
+			}
+			parts = append(parts, payloadPart{kind: 't'})
+		case strings.HasPrefix(name, "header.") && len(name) > len("header."):
+			parts = append(parts, payloadPart{kind: 'h', header: http.CanonicalHeaderKey(name[len("header."):])})
+		default:
+			return nil, fmt.Errorf("payload: unknown placeholder {%s}: use {body}, {timestamp} or {header.Name}", name)
+		}
+		tmpl = tmpl[open+end+1:]
+	}
+	if !hasBody {
+		return nil, fmt.Errorf("payload %q does not include {body}: the body would be unsigned", template)
+	}
+	return parts, nil
+}
+
+// message returns the signed bytes' parts for a request.
+func (v *HMAC) message(r *http.Request, body []byte, ts string) [][]byte {
+	if len(v.payload) == 1 {
+		return [][]byte{body}
+	}
+	msg := make([][]byte, 0, len(v.payload))
+	for _, p := range v.payload {
+		switch p.kind {
+		case 'l':
+			msg = append(msg, p.text)
+		case 'b':
+			msg = append(msg, body)
+		case 't':
+			msg = append(msg, []byte(ts))
+		case 'h':
+			msg = append(msg, []byte(r.Header.Get(p.header)))
+		}
+	}
+	return msg
+}
+
+// Verify checks the signature header against the body.
+func (v *HMAC) Verify(r *http.Request, body []byte, now time.Time) (webhookverify.Event, error) {
+	var ts string
+	if v.TimestampHeader != "" {
+		ts = r.Header.Get(v.TimestampHeader)
+		t, err := webhookverify.ParseUnixTimestamp(ts, v.TimestampMillis)
+		if err != nil {
+			return webhookverify.Event{}, fmt.Errorf("%w: header %s", err, v.TimestampHeader)
+		}
+		if err := webhookverify.CheckTimestamp(t, now, time.Duration(v.Tolerance)); err != nil {
+			return webhookverify.Event{}, err
+		}
+	}
+	values := r.Header.Values(v.Header)
+	if len(values) == 0 || strings.TrimSpace(strings.Join(values, "")) == "" {
+		return webhookverify.Event{}, fmt.Errorf("%w: header %s", webhookverify.ErrMissingSignature, v.Header)
+	}
+	candidates := decodeSignatures(values, v.Prefix, v.Encoding)
+	if len(candidates) == 0 {
+		return webhookverify.Event{}, fmt.Errorf("%w: header %s", webhookverify.ErrMalformedSignature, v.Header)
+	}
+	if !v.keys.Match(candidates, v.message(r, body, ts)...) {
+		return webhookverify.Event{}, webhookverify.ErrInvalidSignature
+	}
+	return v.Extract(body), nil
+}
+
+// decodeSignatures returns the decodable signatures in header values. A
+// value may hold several, separated by spaces; a comma-separated list is
+// also read, so that "v1,<sig>" and "sha256=<a>,sha256=<b>" both work.
+func decodeSignatures(values []string, prefix string, enc webhookverify.Encoding) [][]byte {
+	var out [][]byte
+	try := func(s string) {
+		if len(out) >= maxSignatures || s == "" {
+			return
+		}
+		if prefix != "" {
+			var ok bool
+			if s, ok = strings.CutPrefix(s, prefix); !ok {
+				return
+			}
+		}
+		if b, err := enc.Decode(s); err == nil && len(b) > 0 {
+			out = append(out, b)
+		}
+	}
+	for _, value := range values {
+		for _, field := range strings.Fields(value) {
+			before := len(out)
+			try(field)
+			if len(out) == before && strings.Contains(field, ",") {
+				for _, part := range strings.Split(field, ",") {
+					try(part)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Sign sets the signature (and timestamp) headers as the provider would.
+func (v *HMAC) Sign(r *http.Request, body []byte, now time.Time) ([]byte, error) {
+	var ts string
+	if v.TimestampHeader != "" {
+		if v.TimestampMillis {
+			ts = strconv.FormatInt(now.UnixMilli(), 10)
+		} else {
+			ts = strconv.FormatInt(now.Unix(), 10)
+		}
+		r.Header.Set(v.TimestampHeader, ts)
+	}
+	mac := v.keys.Sign(v.message(r, body, ts)...)
+	r.Header.Set(v.Header, v.Prefix+v.Encoding.Encode(mac))
+	return body, nil
+}
+
+// UnmarshalCaddyfile sets up the verifier from Caddyfile tokens:
+//
+//	webhook_verify hmac {
+//	    secret <value>...
+//	    header <name>
+//	    algorithm sha1|sha256|sha512|sha3-512
+//	    encoding hex|base64|base64url
+//	    prefix <text>
+//	    timestamp_header <name>
+//	    timestamp_millis
+//	    tolerance <duration>
+//	    payload <template>
+//	    event_id_path|type_path|time_path|subject_path|status_path|amount_path|currency_path|reference_path <gjson path>
+//	    status_map <provider status> <canonical status>
+//	}
+func (v *HMAC) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
+	d.Next() // provider name
+	for d.NextBlock(0) {
+		if ok, err := v.FieldPaths.UnmarshalCaddyfileOption(d); ok {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		switch d.Val() {
+		case "secret":
+			if err := v.Secrets.UnmarshalSecret(d); err != nil {
+				return err
+			}
+		case "header":
+			if err := webhookverify.StringArg(d, &v.Header); err != nil {
+				return err
+			}
+		case "algorithm":
+			var s string
+			if err := webhookverify.StringArg(d, &s); err != nil {
+				return err
+			}
+			v.Algorithm = webhookverify.Algorithm(s)
+			if _, err := v.Algorithm.New(); err != nil {
+				return d.Err(err.Error())
+			}
+		case "encoding":
+			var s string
+			if err := webhookverify.StringArg(d, &s); err != nil {
+				return err
+			}
+			v.Encoding = webhookverify.Encoding(s)
+			if err := v.Encoding.Check(); err != nil {
+				return d.Err(err.Error())
+			}
+		case "prefix":
+			if err := webhookverify.StringArg(d, &v.Prefix); err != nil {
+				return err
+			}
+		case "timestamp_header":
+			if err := webhookverify.StringArg(d, &v.TimestampHeader); err != nil {
+				return err
+			}
+		case "timestamp_millis":
+			if d.NextArg() {
+				return d.ArgErr()
+			}
+			v.TimestampMillis = true
+		case "tolerance":
+			var s string
+			if err := webhookverify.StringArg(d, &s); err != nil {
+				return err
+			}
+			dur, err := caddy.ParseDuration(s)
+			if err != nil || dur <= 0 {
+				return d.Errf("tolerance %q is not a positive duration: use e.g. 5m", s)
+			}
+			v.Tolerance = caddy.Duration(dur)
+		case "payload":
+			if err := webhookverify.StringArg(d, &v.Payload); err != nil {
+				return err
+			}
+		default:
+			return d.Errf("unrecognized subdirective %q for provider hmac: see the README's hmac section", d.Val())
+		}
+	}
+	if v.Header == "" {
+		return d.Errf("hmac needs the signature header: add 'header <name>', e.g. header X-Signature")
+	}
+	if len(v.Secrets) == 0 {
+		return d.Errf("hmac needs a secret: add 'secret {env.WEBHOOK_SECRET}'")
+	}
+	return nil
+}
+
+// Interface guards
+var (
+	_ webhookverify.Verifier = (*HMAC)(nil)
+	_ webhookverify.Signer   = (*HMAC)(nil)
+	_ caddy.Provisioner      = (*HMAC)(nil)
+	_ caddyfile.Unmarshaler  = (*HMAC)(nil)
+)
