@@ -63,12 +63,6 @@ func (s *Secrets) UnmarshalSecret(d *caddyfile.Dispenser) error {
 		if strings.TrimSpace(a) == "" {
 			return d.Errf("secret is empty: give a non-empty value, e.g. secret {env.WEBHOOK_SECRET}")
 		}
-		if strings.HasPrefix(a, "{$") {
-			// {$VAR} is substituted when the Caddyfile is read, which would
-			// put the secret into the JSON config and the admin API.
-			return d.Errf("secret %s is expanded into the JSON config at adapt time: use {env.%s} instead, which is read when the config loads",
-				a, strings.TrimSuffix(strings.TrimPrefix(a, "{$"), "}"))
-		}
 		*s = append(*s, a)
 	}
 	return nil

@@ -1,0 +1,123 @@
+package integration
+
+import (
+	"crypto/ed25519"
+	"encoding/base64"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var envPlaceholder = regexp.MustCompile(`\{env\.([A-Za-z0-9_]+)\}`)
+
+// exampleEnv gives every {env.X} in a Caddyfile a value: a public key for
+// names ending in PUBLIC_KEY, a test secret otherwise.
+func exampleEnv(config []byte) []string {
+	pub, _, _ := ed25519.GenerateKey(nil)
+	var env []string
+	for _, m := range envPlaceholder.FindAllSubmatch(config, -1) {
+		name := string(m[1])
+		value := "test-secret-for-" + name
+		if strings.HasSuffix(name, "PUBLIC_KEY") {
+			value = base64.RawURLEncoding.EncodeToString(pub)
+		}
+		env = append(env, name+"="+value)
+	}
+	return env
+}
+
+// adaptValidate runs `caddy adapt --validate` on a Caddyfile.
+func adaptValidate(t *testing.T, file string, env []string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(caddyBin, "adapt", "--validate", "--adapter", "caddyfile", "--config", file)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func TestCaddyfileExamplesAdaptAndValidate(t *testing.T) {
+	files, err := filepath.Glob("../caddyfile-examples/*.Caddyfile")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no examples found: %v", err)
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			config, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := adaptValidate(t, file, exampleEnv(config))
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			if strings.Contains(out, "test-secret-for-") {
+				t.Errorf("a resolved secret appears in the adapted JSON")
+			}
+		})
+	}
+}
+
+func TestBadConfigsAreRejectedWithTheFix(t *testing.T) {
+	tests := []struct {
+		name, block string
+		env         []string
+		want        []string
+	}{
+		{"unknown subdirective", "webhook_verify hmac {\n secret {env.S}\n header X\n colour blue\n}", nil,
+			[]string{`unrecognized subdirective \"colour\"`, "Caddyfile:8"}},
+		{"missing secret", "webhook_verify hmac {\n header X\n}", nil,
+			[]string{"secret {env.WEBHOOK_SECRET}", "Caddyfile:7"}},
+		{"unset env secret", "webhook_verify hmac {\n secret {env.NOT_SET_ANYWHERE}\n header X\n}", nil,
+			[]string{"{env.NOT_SET_ANYWHERE} is empty", "set the environment variable"}},
+		{"empty secret", "webhook_verify hmac {\n secret \"\"\n header X\n}", nil,
+			[]string{"secret is empty", "Caddyfile:6"}},
+		{"bad CIDR", "webhook_verify hmac {\n secret {env.S}\n header X\n allow_ips 10.0.0.0/33\n}", nil,
+			[]string{"allow_ips", "10.0.0.0/33", "CIDR", "Caddyfile:8"}},
+		{"unknown provider", "webhook_verify paypol {\n secret {env.S}\n}", nil,
+			[]string{`unknown provider \"paypol\"`, "available:", "hmac", "token"}},
+		{"no provider", "webhook_verify", nil, []string{"needs a provider"}},
+		{"bad algorithm", "webhook_verify hmac {\n secret {env.S}\n header X\n algorithm md5\n}", nil,
+			[]string{"sha1, sha256, sha512 or sha3-512"}},
+		{"bad enforce", "webhook_verify hmac {\n secret {env.S}\n header X\n enforce maybe\n}", nil,
+			[]string{"use on or off"}},
+		{"bad max_body", "webhook_verify hmac {\n secret {env.S}\n header X\n max_body lots\n}", nil,
+			[]string{"max_body", "1MiB"}},
+		{"bad envelope", "webhook_verify hmac {\n secret {env.S}\n header X\n envelope xml\n}", nil,
+			[]string{"binary, structured or off"}},
+		{"token without header", "webhook_verify token {\n secret {env.S}\n}", nil,
+			[]string{"header <name>", "query <param>"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "Caddyfile")
+			config := "{\n\tadmin off\n}\nhttp://127.0.0.1:9 {\n" + tt.block + "\nrespond ok\n}\n"
+			if err := os.WriteFile(file, []byte(config), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			out, err := adaptValidate(t, file, append([]string{"S=set"}, tt.env...))
+			if err == nil {
+				t.Fatalf("accepted:\n%s", out)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("error does not mention %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+}
+
+func TestListModules(t *testing.T) {
+	out, err := exec.Command(caddyBin, "list-modules").CombinedOutput()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []string{"http.handlers.webhook_verify", "http.webhook_verify.verifiers.hmac", "http.webhook_verify.verifiers.token"} {
+		if !strings.Contains(string(out), m+"\n") {
+			t.Errorf("list-modules lacks %s", m)
+		}
+	}
+}
