@@ -375,11 +375,11 @@ func TestHandlerPercentEncodesHeaderValues(t *testing.T) {
 
 func TestProvisionErrors(t *testing.T) {
 	tests := map[string]string{
-		`{"verifier":{"provider":"token","header":"X","secrets":["{env.WEBHOOK_TEST_UNSET}"]}}`:       "WEBHOOK_TEST_UNSET",
-		`{"verifier":{"provider":"token","header":"X"}}`:                                               "no secret configured",
-		`{"verifier":{"provider":"token","header":"X","secrets":["k"]},"allow_ips":["10.0.0.0/33"]}`:   "allow_ips",
-		`{"verifier":{"provider":"token","header":"X","secrets":["k"]},"envelope":"xml"}`:              "binary, structured or off",
-		`{"verifier":{"provider":"token","header":"X","secrets":["k"]},"max_body":-1}`:                 "negative",
+		`{"verifier":{"provider":"token","header":"X","secrets":["{env.WEBHOOK_TEST_UNSET}"]}}`:      "WEBHOOK_TEST_UNSET",
+		`{"verifier":{"provider":"token","header":"X"}}`:                                             "no secret configured",
+		`{"verifier":{"provider":"token","header":"X","secrets":["k"]},"allow_ips":["10.0.0.0/33"]}`: "allow_ips",
+		`{"verifier":{"provider":"token","header":"X","secrets":["k"]},"envelope":"xml"}`:            "binary, structured or off",
+		`{"verifier":{"provider":"token","header":"X","secrets":["k"]},"max_body":-1}`:               "negative",
 		`{}`: "no verifier",
 	}
 	for config, want := range tests {
