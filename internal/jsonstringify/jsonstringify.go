@@ -84,18 +84,24 @@ func syntaxErr(off int, msg string) error { return &SyntaxError{Offset: off, Msg
 // Compact appends to dst the text that JSON.stringify(JSON.parse(src))
 // produces in JavaScript and returns the extended buffer.
 //
-// It returns an error, together with dst unchanged, if src is not a single
-// valid JSON text (RFC 8259, optionally surrounded by whitespace), if src is
-// not valid UTF-8, or if it nests deeper than MaxDepth. src and dst must not
-// overlap.
+// It returns an error, together with dst, if src is not a single valid JSON
+// text (RFC 8259, optionally surrounded by whitespace), if src is not valid
+// UTF-8, or if it nests deeper than MaxDepth; dst's contents are then
+// unchanged, although its spare capacity may have been written to. src and
+// dst must not overlap.
 //
-// Objects without duplicate or array-index keys are copied in a single pass;
-// such documents cause no allocation beyond the growth of dst, unless they
-// contain objects with more than 64 members or very long numbers.
+// Compact reads src once and writes the output as it goes. Only when some
+// object has duplicate keys, or array-index keys out of JavaScript order, is
+// a second pass needed, and the output is then rearranged in linear time.
+// In the common case no memory is allocated beyond the growth of dst,
+// unless an object has more than 64 members or a number is very long.
 func Compact(dst, src []byte) ([]byte, error) {
 	s := state{dst: dst}
 	if err := s.run(src); err != nil {
 		return dst, err
+	}
+	if len(s.reorders) > 0 {
+		s.assemble(len(dst))
 	}
 	return s.dst, nil
 }
@@ -127,8 +133,7 @@ func FindDuplicateKey(src []byte) (key string, found bool, err error) {
 	if !s.dupFound {
 		return "", false, nil
 	}
-	// dupKey holds the key as Compact writes it, quotes included; that is a
-	// valid JSON string which encoding/json-style unescaping turns into Go.
+	// dupKey holds the key as Compact writes it, quotes included.
 	return unquote(s.dupKey), true, nil
 }
 
@@ -136,7 +141,7 @@ func FindDuplicateKey(src []byte) (key string, found bool, err error) {
 type frame struct {
 	obj     bool
 	reorder bool  // object has a key that is an array index
-	mem     int32 // index in state.members of the object's first member
+	mem     int32 // index of the object's first member in run's members
 }
 
 // member is an object member already written to state.dst. The key occupies
@@ -149,16 +154,32 @@ type member struct {
 	index                    bool // the key is an array index
 }
 
+// reordered is an object, occupying dst[start:end] between its braces,
+// whose members must be written in the order spans[m0:m1].
+type reordered struct {
+	start, end int
+	m0, m1     int
+}
+
+// span locates a member's key, quotes included, and value in dst.
+type span struct {
+	keyStart, keyEnd, valStart, valEnd int
+}
+
 type state struct {
 	dst []byte
 
-	// scratch space for the rare objects that must be rewritten
-	scratch []byte
-	first   []int32
-	win     []int32
-	ord     []int32
-	idx     []int32
-	iv      []int64
+	// objects whose members must be reordered, with their members in
+	// final order in spans[m0:m1]
+	reorders []reordered
+	spans    []span
+
+	// scratch space for the rare objects that must be reordered
+	first []int32
+	win   []int32
+	ord   []int32
+	idx   []int32
+	iv    []int64
 
 	trackDup bool
 	dupFound bool
@@ -309,10 +330,9 @@ func (s *state) key(src []byte, i int) (member, int, error) {
 		return member{}, j, err
 	}
 	k := s.dst[start:]
-	h := uint32(2166136261)
-	for _, c := range k {
-		h = (h ^ uint32(c)) * 16777619
-	}
+	// A cheap fingerprint that rules out most unequal keys before their
+	// bytes are compared: length and the first, middle and last bytes.
+	h := uint32(len(k))<<16 ^ uint32(k[1])<<24 ^ uint32(k[len(k)-2])<<8 ^ uint32(k[len(k)/2])
 	m := member{keyStart: start, keyEnd: len(s.dst), srcOff: i, hash: h}
 	if c := k[1]; c >= '0' && c <= '9' {
 		_, m.index = arrayIndex(k[1 : len(k)-1])
@@ -625,8 +645,8 @@ func (s *state) sameKey(a, b *member) bool {
 }
 
 // closeObject is called when the innermost object ends, before its '}' is
-// written. It rewrites the object's members in JavaScript property order if
-// that differs from document order. mem are the object's members; reorder
+// written. It checks for duplicate keys and records the object for
+// reordering if its document order differs from JavaScript property order. mem are the object's members; reorder
 // tells whether a key is an array index.
 func (s *state) closeObject(reorder bool, mem []member) {
 	n := len(mem)
@@ -660,13 +680,13 @@ func (s *state) closeObject(reorder bool, mem []member) {
 		s.dupOff = mem[second].srcOff
 		s.dupKey = append(s.dupKey[:0], s.keyOf(&mem[second])...)
 	}
-	if second < 0 && !reorder {
+	if s.trackDup || (second < 0 && (!reorder || s.inOrder(mem))) {
 		return
 	}
 	if !sorted {
 		s.groupPairwise(mem)
 	}
-	s.rewrite(mem)
+	s.record(mem)
 }
 
 // groupPairwise sets s.first[i] to the index of the first member whose key
@@ -708,16 +728,14 @@ func (s *state) groupSorted(mem []member) {
 	}
 }
 
-// rewrite rewrites the members mem, which end the output, in JavaScript
-// property order, given s.first from groupPairwise or groupSorted: one member
-// per distinct key, at the position of its first occurrence and with the
-// value of its last; array-index keys first in numeric order.
-func (s *state) rewrite(mem []member) {
+// record notes the members mem in JavaScript property order, given s.first
+// from groupPairwise or groupSorted: one member per distinct key, at the
+// position of its first occurrence and with the value of its last, and
+// array-index keys first in numeric order. The bytes stay where they are;
+// assemble moves them once the whole document has been read, so that the
+// work stays linear however deeply reordered objects nest.
+func (s *state) record(mem []member) {
 	n := len(mem)
-	base := mem[0].keyStart
-	s.scratch = append(s.scratch[:0], s.dst[base:]...)
-	s.dst = s.dst[:base]
-
 	s.win = slices.Grow(s.win[:0], n)[:n]
 	s.iv = slices.Grow(s.iv[:0], n)[:n]
 	s.ord = s.ord[:0]
@@ -726,11 +744,9 @@ func (s *state) rewrite(mem []member) {
 		s.win[fi] = int32(i)
 		if int(fi) == i {
 			s.ord = append(s.ord, int32(i))
-			m := &mem[i]
-			if v, ok := arrayIndex(s.scratch[m.keyStart-base+1 : m.keyEnd-base-1]); ok {
-				s.iv[i] = v
-			} else {
-				s.iv[i] = -1
+			s.iv[i] = -1
+			if m := &mem[i]; m.index {
+				s.iv[i], _ = arrayIndex(s.dst[m.keyStart+1 : m.keyEnd-1])
 			}
 		}
 	}
@@ -746,14 +762,67 @@ func (s *state) rewrite(mem []member) {
 		}
 		return 0
 	})
-	for k, i := range s.ord {
-		if k > 0 {
-			s.dst = append(s.dst, ',')
+	r := reordered{start: mem[0].keyStart, end: mem[n-1].valEnd, m0: len(s.spans)}
+	for _, i := range s.ord {
+		k, v := &mem[i], &mem[s.win[i]]
+		s.spans = append(s.spans, span{k.keyStart, k.keyEnd, v.keyEnd + 1, v.valEnd})
+	}
+	r.m1 = len(s.spans)
+	s.reorders = append(s.reorders, r)
+}
+
+// inOrder reports whether the members mem, whose keys are distinct, are
+// already in JavaScript property order.
+func (s *state) inOrder(mem []member) bool {
+	prev := int64(-1)
+	for i := range mem {
+		m := &mem[i]
+		if !m.index {
+			continue
 		}
-		key := &mem[i]
-		val := &mem[s.win[i]]
-		s.dst = append(s.dst, s.scratch[key.keyStart-base:key.keyEnd-base]...)
-		s.dst = append(s.dst, s.scratch[val.keyEnd-base:val.valEnd-base]...) // ':' and value
+		if i > 0 && !mem[i-1].index {
+			return false // an array index after a string key
+		}
+		v, _ := arrayIndex(s.dst[m.keyStart+1 : m.keyEnd-1])
+		if v < prev {
+			return false
+		}
+		prev = v
+	}
+	return true
+}
+
+// assemble rewrites s.dst[from:] with the recorded objects' members in
+// their final order.
+func (s *state) assemble(from int) {
+	// Objects were recorded as they closed, inner ones first; sorting by
+	// start puts each before the objects nested in it.
+	slices.SortFunc(s.reorders, func(a, b reordered) int { return cmp.Compare(a.start, b.start) })
+	out := s.emit(make([]byte, 0, len(s.dst)-from), from, len(s.dst))
+	s.dst = append(s.dst[:from], out...)
+}
+
+// emit appends s.dst[lo:hi] to out, replacing each recorded object within
+// it by its members in final order. Recursion is bounded by MaxDepth.
+func (s *state) emit(out []byte, lo, hi int) []byte {
+	for {
+		// The recorded object that starts first in [lo, hi) is not nested in
+		// another one there, and lies entirely within the range.
+		j, _ := slices.BinarySearchFunc(s.reorders, lo, func(r reordered, off int) int { return cmp.Compare(r.start, off) })
+		if j == len(s.reorders) || s.reorders[j].start >= hi {
+			return append(out, s.dst[lo:hi]...)
+		}
+		r := s.reorders[j]
+		out = append(out, s.dst[lo:r.start]...)
+		for k, m := range s.spans[r.m0:r.m1] {
+			if k > 0 {
+				out = append(out, ',')
+			}
+			out = append(out, s.dst[m.keyStart:m.keyEnd]...)
+			out = append(out, ':')
+			out = s.emit(out, m.valStart, m.valEnd)
+		}
+		lo = r.end
 	}
 }
 

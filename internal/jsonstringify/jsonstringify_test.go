@@ -42,6 +42,11 @@ var compactCases = []struct{ in, want string }{
 	{`{"a":1,"a":2,"a":3,"b":4,"a":5}`, `{"a":5,"b":4}`},
 	{`{"":1,"":2}`, `{"":2}`},
 	{`[{"k":1,"k":2},{"k":3}]`, `[{"k":2},{"k":3}]`},
+	{`{"a":{"2":1,"1":2},"a":{"3":0,"b":1,"0":9}}`, `{"a":{"0":9,"3":0,"b":1}}`},
+	{`{"b":{"2":1,"1":2},"1":[{"1":1,"0":0}],"b":{"x":{"1":1,"0":0}}}`, `{"1":[{"0":0,"1":1}],"b":{"x":{"0":0,"1":1}}}`},
+	{`{"0":"a","1":"b","2":"c","x":1}`, `{"0":"a","1":"b","2":"c","x":1}`},
+	{`{"1":1,"0":0}`, `{"0":0,"1":1}`},
+	{`[{"x":1,"5":{"y":2,"4":{"z":3,"3":[]}}},{"2":0}]`, `[{"5":{"4":{"3":[],"z":3},"y":2},"x":1},{"2":0}]`},
 
 	// strings
 	{`"\/ < > & \u003c\u003E\u0026 \u002f"`, `"/ < > & <>& /"`},
@@ -195,6 +200,28 @@ func TestDepth(t *testing.T) {
 		if el := time.Since(start); el > time.Second {
 			t.Errorf("deep document took %v", el)
 		}
+	}
+}
+
+// TestDeepReorder checks that objects needing reordering at every level of
+// a maximally deep document are handled correctly and in linear time (an
+// implementation that moved bytes at each level would copy the large string
+// MaxDepth times).
+func TestDeepReorder(t *testing.T) {
+	big := strings.Repeat("x", 1<<20)
+	in := strings.Repeat(`{"a":1,"b":`, MaxDepth) + `"` + big + `"` + strings.Repeat(`,"1":0,"a":2}`, MaxDepth)
+	want := strings.Repeat(`{"1":0,"a":2,"b":`, MaxDepth) + `"` + big + `"` + strings.Repeat(`}`, MaxDepth)
+	start := time.Now()
+	got, err := Compact(nil, []byte(in))
+	elapsed := time.Since(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want {
+		t.Fatalf("wrong output (len %d, want len %d)", len(got), len(want))
+	}
+	if elapsed > 2*time.Second {
+		t.Errorf("took %v", elapsed)
 	}
 }
 
