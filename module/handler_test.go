@@ -35,6 +35,13 @@ func newHandler(t *testing.T, config string) (*webhookverify.Handler, caddy.Cont
 	return &h, ctx
 }
 
+// provision provisions h with a context that lives as long as the test
+// binary.
+func provision(h *webhookverify.Handler) error {
+	ctx, _ := caddy.NewContext(caddy.Context{Context: context.Background()})
+	return h.Provision(ctx)
+}
+
 const tokenConfig = `{"verifier":{"provider":"token","header":"X-Token","secrets":["new-token","old-token"],
 	"event_id_path":"id","status_path":"status","amount_path":"amount","reference_path":"ref"}`
 
