@@ -71,7 +71,7 @@ func TestBadConfigsAreRejectedWithTheFix(t *testing.T) {
 		{"missing secret", "webhook_verify hmac {\n header X\n}", nil,
 			[]string{"secret {env.WEBHOOK_SECRET}", "Caddyfile:7"}},
 		{"unset env secret", "webhook_verify hmac {\n secret {env.NOT_SET_ANYWHERE}\n header X\n}", nil,
-			[]string{"{env.NOT_SET_ANYWHERE} is empty", "set the environment variable"}},
+			[]string{"{env.NOT_SET_ANYWHERE} is empty", "export the variable"}},
 		{"empty secret", "webhook_verify hmac {\n secret \"\"\n header X\n}", nil,
 			[]string{"secret is empty", "Caddyfile:6"}},
 		{"bad CIDR", "webhook_verify hmac {\n secret {env.S}\n header X\n allow_ips 10.0.0.0/33\n}", nil,

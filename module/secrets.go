@@ -27,7 +27,7 @@ func (s Secrets) Resolve() ([][]byte, error) {
 	for i, raw := range s {
 		val, err := repl.ReplaceOrErr(raw, true, true)
 		if err != nil {
-			return nil, fmt.Errorf("secret #%d: %v: set the environment variable, or use {file./path/to/secret}", i+1, err)
+			return nil, fmt.Errorf("secret #%d: %v: export the variable for {env.NAME}, or create a non-empty file for {file./path}", i+1, err)
 		}
 		if val == "" {
 			return nil, fmt.Errorf("secret #%d is empty: give a non-empty value, e.g. secret {env.WEBHOOK_SECRET}", i+1)

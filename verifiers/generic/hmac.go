@@ -155,8 +155,8 @@ func parsePayload(template string, haveTimestamp bool) ([]payloadPart, error) {
 				return nil, fmt.Errorf("payload uses {timestamp}: also set timestamp_header <name>")
 			}
 			parts = append(parts, payloadPart{kind: 't'})
-		case strings.HasPrefix(name, "header.") && len(name) > len("header."):
-			parts = append(parts, payloadPart{kind: 'h', header: http.CanonicalHeaderKey(name[len("header."):])})
+		case headerPlaceholder(name) != "":
+			parts = append(parts, payloadPart{kind: 'h', header: headerPlaceholder(name)})
 		default:
 			return nil, fmt.Errorf("payload: unknown placeholder {%s}: use {body}, {timestamp} or {header.Name}", name)
 		}
@@ -166,6 +166,18 @@ func parsePayload(template string, haveTimestamp bool) ([]payloadPart, error) {
 		return nil, fmt.Errorf("payload %q does not include {body}: the body would be unsigned", template)
 	}
 	return parts, nil
+}
+
+// headerPlaceholder returns the header named by {header.Name}, or by
+// {http.request.header.Name}, which is what the Caddyfile adapter turns
+// the short form into.
+func headerPlaceholder(name string) string {
+	for _, prefix := range []string{"header.", "http.request.header."} {
+		if h, ok := strings.CutPrefix(name, prefix); ok && h != "" {
+			return http.CanonicalHeaderKey(h)
+		}
+	}
+	return ""
 }
 
 // message returns the signed bytes' parts for a request.
