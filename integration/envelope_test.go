@@ -1,0 +1,249 @@
+package integration
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+)
+
+// providerCase is one provider's genuine webhook: how the route is
+// configured, how `caddy webhook sign` signs it, and the CloudEvent the
+// application must receive.
+type providerCase struct {
+	name     string   // route name
+	provider string   // webhook_verify <provider>
+	block    string   // subdirectives, secrets as {env.X}
+	sign     []string // `caddy webhook sign` flags (secrets, --set …)
+	method   string   // default POST
+	query    string   // appended to the URL
+	body     string
+	// want holds the expected attributes (specversion, id, source, type,
+	// subject) and extensions; an empty value means "absent".
+	want map[string]string
+}
+
+// envEnv is the environment every provider case's secrets come from.
+var envelopeEnv = []string{
+	"HMAC_SECRET=hmac-secret", "TOKEN_SECRET=token-secret",
+	"STRIPE_SECRET=whsec_stripe-test-secret", "SW_SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+}
+
+var providerCases = []providerCase{
+	{
+		name: "hmac", provider: "hmac",
+		block: "secret {env.HMAC_SECRET}\nheader X-Signature\nprefix sha256=\nevent_id_path id\ntype_path type\n" +
+			"time_path created\nstatus_path data.status\namount_path data.amount\ncurrency_path data.currency\n" +
+			"reference_path data.reference\nsubject_path data.reference",
+		sign: []string{"--secret", "hmac-secret", "--set", "header X-Signature", "--set", "prefix sha256="},
+		body: `{"id":"evt_42","type":"payment.failed","created":"2026-01-02T03:04:05Z","data":{"status":"declined","amount":"19.99","currency":"EUR","reference":"order-7"}}`,
+		want: map[string]string{"id": "evt_42", "type": "payment.failed", "subject": "order-7", "time": "2026-01-02T03:04:05Z",
+			"provider": "hmac", "paymentstatus": "failed", "amount": "19.99", "currency": "EUR", "reference": "order-7"},
+	},
+	{
+		name: "token", provider: "token",
+		block: "secret {env.TOKEN_SECRET}\nheader Authorization\nstatus_path state\nstatus_map DONE succeeded",
+		sign:  []string{"--secret", "token-secret", "--set", "header Authorization"},
+		body:  "state=DONE&amount=1", // not JSON: travels as data_base64 in structured mode
+		want:  map[string]string{"type": "token.webhook", "provider": "token", "paymentstatus": "", "amount": ""},
+	},
+	{
+		name: "stripe", provider: "stripe",
+		block: "secret {env.STRIPE_SECRET}",
+		sign:  []string{"--secret", "whsec_stripe-test-secret"},
+		body: `{"id":"evt_1Nq","object":"event","type":"payment_intent.succeeded","created":1700000000,` +
+			`"data":{"object":{"object":"payment_intent","id":"pi_1","amount":2000,"currency":"usd","status":"succeeded","metadata":{"order_id":"ord_9"}}}}`,
+		want: map[string]string{"id": "evt_1Nq", "type": "com.stripe.payment_intent.succeeded", "subject": "pi_1",
+			"time": "2023-11-14T22:13:20Z", "provider": "stripe", "paymentstatus": "succeeded", "amount": "2000",
+			"currency": "usd", "reference": "ord_9"},
+	},
+	{
+		name: "standardwebhooks", provider: "standardwebhooks",
+		block: "secret {env.SW_SECRET}\nstatus_path data.status\nreference_path data.ref",
+		sign:  []string{"--secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "--header", "webhook-id: msg_2LJZ"},
+		body:  `{"type":"invoice.paid","timestamp":"2026-03-04T05:06:07Z","data":{"status":"paid","ref":"inv_5"}}`,
+		want: map[string]string{"id": "msg_2LJZ", "type": "invoice.paid", "time": "2026-03-04T05:06:07Z",
+			"provider": "standardwebhooks", "paymentstatus": "succeeded", "reference": "inv_5"},
+	},
+}
+
+// envelopeSite has two routes per provider case, one per envelope mode.
+func envelopeSite(cases []providerCase) string {
+	var b strings.Builder
+	for _, c := range cases {
+		for _, mode := range []string{"binary", "structured"} {
+			fmt.Fprintf(&b, "\thandle /%s/%s {\n\t\twebhook_verify %s {\n\t\t\t%s\n\t\t\tenvelope %s\n\t\t\tsource /test/%s\n\t\t}\n\t\treverse_proxy {UPSTREAM}\n\t}\n",
+				c.name, mode, c.provider, strings.ReplaceAll(c.block, "\n", "\n\t\t\t"), mode, c.name)
+		}
+	}
+	return b.String() + errorsAsText
+}
+
+// signedRequest asks `caddy webhook sign` for the provider's request.
+func signedRequest(t *testing.T, c providerCase, url string) *http.Request {
+	t.Helper()
+	method := c.method
+	if method == "" {
+		method = http.MethodPost
+	}
+	args := append([]string{"webhook", "sign", c.provider, "--method", method, "--url", url}, c.sign...)
+	if c.body != "" {
+		args = append(args, "--data", c.body)
+	}
+	cmd := exec.Command(caddyBin, args...)
+	cmd.Env = os.Environ()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("caddy %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	parsed, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(out)))
+	if err != nil {
+		t.Fatalf("sign output is not an HTTP request: %v\n%s", err, out)
+	}
+	var body bytes.Buffer
+	body.ReadFrom(parsed.Body)
+	req, err := http.NewRequest(method, url, bytes.NewReader(body.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body.Len() == 0 {
+		req.Body = http.NoBody
+	}
+	req.Header = parsed.Header
+	req.URL.RawQuery = parsed.URL.RawQuery
+	return req
+}
+
+func TestEnvelopeEveryProviderCloudEvents(t *testing.T) {
+	cases := append(append([]providerCase(nil), providerCases...), moreProviderCases...)
+	env := append(append([]string(nil), envelopeEnv...), moreEnvelopeEnv...)
+	up := newUpstream(t)
+	c := startCaddy(t, "", envelopeSite(cases), up.Addr, env...)
+	for _, pc := range cases {
+		for _, mode := range []string{"binary", "structured"} {
+			t.Run(pc.name+"/"+mode, func(t *testing.T) {
+				up.Reset()
+				req := signedRequest(t, pc, c.URL+"/"+pc.name+"/"+mode+pc.query)
+				sent := readAll(t, req)
+				req.Header.Set("Ce-Id", "forged-by-client")
+				req.Header.Set("Ce-Forged", "1")
+				resp, err := client.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					t.Fatalf("status %d for a request signed by caddy webhook sign", resp.StatusCode)
+				}
+				got := up.Received()
+				if len(got) != 1 {
+					t.Fatalf("upstream received %d requests", len(got))
+				}
+				r := got[0]
+				if r.Header.Get("Ce-Forged") != "" || r.Header.Get("Ce-Id") == "forged-by-client" {
+					t.Errorf("inbound ce-* headers survived: %v", r.Header)
+				}
+				if r.Method != req.Method || !strings.HasSuffix(r.URI, pc.query) {
+					t.Errorf("method/query changed: %s %s", r.Method, r.URI)
+				}
+				structured := mode == "structured" && len(sent) > 0
+				if !structured && !bytes.Equal(r.Body, sent) {
+					t.Errorf("body changed:\n got %q\nwant %q", r.Body, sent)
+				}
+
+				upReq := httptest.NewRequest(r.Method, r.URI, bytes.NewReader(r.Body))
+				upReq.Header = r.Header
+				event, err := cehttp.NewEventFromHTTPRequest(upReq)
+				if err != nil {
+					t.Fatalf("the CloudEvents SDK cannot read the request: %v\nheaders %v\nbody %s", err, r.Header, r.Body)
+				}
+				if err := event.Validate(); err != nil {
+					t.Fatalf("invalid CloudEvent: %v", err)
+				}
+				if !bytes.Equal(event.Data(), sent) {
+					t.Errorf("event data:\n got %q\nwant %q", event.Data(), sent)
+				}
+				if structured && !strings.HasPrefix(r.Header.Get("Content-Type"), "application/cloudevents+json") {
+					t.Errorf("structured content-type %q", r.Header.Get("Content-Type"))
+				}
+				attrs := map[string]string{
+					"specversion": event.SpecVersion(), "id": event.ID(), "source": event.Source(),
+					"type": event.Type(), "subject": event.Subject(),
+				}
+				if !event.Time().IsZero() {
+					attrs["time"] = event.Time().UTC().Format("2006-01-02T15:04:05Z")
+				}
+				for k, v := range event.Extensions() {
+					attrs[k] = fmt.Sprint(v)
+				}
+				want := map[string]string{"specversion": "1.0", "source": "/test/" + pc.name}
+				for k, v := range pc.want {
+					want[k] = v
+				}
+				for k, v := range want {
+					if attrs[k] != v {
+						t.Errorf("%s = %q, want %q", k, attrs[k], v)
+					}
+				}
+				if attrs["id"] == "" || attrs["time"] == "" {
+					t.Errorf("id and time are always set: %v", attrs)
+				}
+			})
+		}
+	}
+}
+
+func readAll(t *testing.T, r *http.Request) []byte {
+	t.Helper()
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil
+	}
+	var b bytes.Buffer
+	b.ReadFrom(r.Body)
+	r.Body.Close()
+	data := b.Bytes()
+	r.Body = nopBody{bytes.NewReader(data)}
+	r.ContentLength = int64(len(data))
+	return data
+}
+
+type nopBody struct{ *bytes.Reader }
+
+func (nopBody) Close() error { return nil }
+
+func TestEnvelopeRoutingOnPaymentStatus(t *testing.T) {
+	ok, failures := newUpstream(t), newUpstream(t)
+	site := strings.ReplaceAll(`
+	webhook_verify hmac {
+		secret {env.HMAC_SECRET}
+		header X-Signature
+		prefix sha256=
+		status_path status
+	}
+	@failed vars {http.webhook.status} failed
+	reverse_proxy @failed FAILURES
+	reverse_proxy {UPSTREAM}`, "FAILURES", failures.Addr)
+	c := startCaddy(t, "", site, ok.Addr, envelopeEnv...)
+	for _, status := range []string{"paid", "declined", "pending"} {
+		body := []byte(`{"status":"` + status + `"}`)
+		code, _ := send(t, http.MethodPost, c.URL+"/", body, h("X-Signature", githubStyle("hmac-secret", body)))
+		if code != 200 {
+			t.Fatalf("%s: %d", status, code)
+		}
+	}
+	if len(failures.Received()) != 1 || len(ok.Received()) != 2 {
+		t.Fatalf("failures got %d, others %d; want 1 and 2", len(failures.Received()), len(ok.Received()))
+	}
+	if !strings.Contains(string(failures.Received()[0].Body), "declined") {
+		t.Errorf("the failed payment went elsewhere")
+	}
+}

@@ -1,0 +1,282 @@
+package webhookverify_test
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	caddycmd "github.com/caddyserver/caddy/v2/cmd"
+	"github.com/spf13/cobra"
+
+	webhookverify "github.com/caddy-webhook-verify/caddy-webhook-verify/module"
+	"github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/generic"
+	"github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/stripe"
+)
+
+// runWebhook runs `caddy webhook <args>` as registered, with stdin, and
+// returns what it printed.
+func runWebhook(t *testing.T, stdin string, args ...string) (string, error) {
+	t.Helper()
+	c, ok := caddycmd.Commands()["webhook"]
+	if !ok {
+		t.Fatal("command webhook is not registered")
+	}
+	root := &cobra.Command{Use: "webhook", SilenceUsage: true, SilenceErrors: true}
+	c.CobraFunc(root)
+	var out bytes.Buffer
+	root.SetArgs(args)
+	root.SetOut(&out)
+	root.SetErr(io.Discard)
+	root.SetIn(strings.NewReader(stdin))
+	err := root.Execute()
+	return out.String(), err
+}
+
+func signHMACHex(key, msg string) string {
+	m := hmac.New(sha256.New, []byte(key))
+	m.Write([]byte(msg))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// parseRaw reads the printed raw request back with net/http.
+func signParseRaw(t *testing.T, out string) (*http.Request, []byte) {
+	t.Helper()
+	r, err := http.ReadRequest(bufio.NewReader(strings.NewReader(out)))
+	if err != nil {
+		t.Fatalf("output is not an HTTP request: %v\n%s", err, out)
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, body
+}
+
+func signProvision(t *testing.T, m caddy.Provisioner) {
+	t.Helper()
+	if err := m.Provision(caddy.Context{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSignHMACRaw(t *testing.T) {
+	body := `{"id":"evt_1","status":"paid"}`
+	out, err := runWebhook(t, "", "sign", "hmac", "--secret", "s3cr3t", "--set", "header X-Signature", "--data", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "POST / HTTP/1.1\r\n" +
+		"Host: 127.0.0.1:8080\r\n" +
+		"Content-Length: " + strconv.Itoa(len(body)) + "\r\n" +
+		"Content-Type: application/json\r\n" +
+		"X-Signature: " + signHMACHex("s3cr3t", body) + "\r\n" +
+		"\r\n" + body
+	if out != want {
+		t.Fatalf("output:\n%q\nwant:\n%q", out, want)
+	}
+	r, got := signParseRaw(t, out)
+	v := &generic.HMAC{Secrets: webhookverify.Secrets{"s3cr3t"}, Header: "X-Signature"}
+	signProvision(t, v)
+	if _, err := v.Verify(r, got, time.Now()); err != nil {
+		t.Fatalf("printed request does not verify: %v", err)
+	}
+}
+
+func TestSignHMACTimestampEnvSecret(t *testing.T) {
+	t.Setenv("CWV_SIGN_TEST_SECRET", "env-secret-value")
+	body := "amount=10&currency=EUR"
+	out, err := runWebhook(t, "", "sign", "hmac",
+		"--secret", "{env.CWV_SIGN_TEST_SECRET}", "--secret", "old-secret",
+		"--set", "header X-Sig", "--set", "encoding base64", "--set", "prefix v1=",
+		"--set", "timestamp_header X-Timestamp",
+		"--header", "X-Trace: abc", "--time", "1700000000",
+		"--url", "https://example.com/hooks/pay?x=1", "--data", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, got := signParseRaw(t, out)
+	if r.Host != "example.com" || r.RequestURI != "/hooks/pay?x=1" || r.Header.Get("X-Trace") != "abc" {
+		t.Fatalf("request = %s %s %v", r.Host, r.RequestURI, r.Header)
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "application/octet-stream" {
+		t.Fatalf("Content-Type = %q", ct)
+	}
+	m := hmac.New(sha256.New, []byte("env-secret-value"))
+	m.Write([]byte("1700000000." + body))
+	if want := "v1=" + base64.StdEncoding.EncodeToString(m.Sum(nil)); r.Header.Get("X-Sig") != want {
+		t.Fatalf("X-Sig = %q, want %q", r.Header.Get("X-Sig"), want)
+	}
+	v := &generic.HMAC{Secrets: webhookverify.Secrets{"env-secret-value"}, Header: "X-Sig", Encoding: "base64", Prefix: "v1=", TimestampHeader: "X-Timestamp"}
+	signProvision(t, v)
+	if _, err := v.Verify(r, got, time.Unix(1700000060, 0)); err != nil {
+		t.Fatalf("printed request does not verify: %v", err)
+	}
+}
+
+func TestSignTokenQuery(t *testing.T) {
+	out, err := runWebhook(t, "", "sign", "token", "--secret", "tok en", "--set", "query token",
+		"--method", "GET", "--url", "http://127.0.0.1:8080/callback?b=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "GET /callback?b=2&token=tok+en HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n"
+	if out != want {
+		t.Fatalf("output %q, want %q", out, want)
+	}
+	r, body := signParseRaw(t, out)
+	v := &generic.Token{Secrets: webhookverify.Secrets{"tok en"}, Query: "token"}
+	signProvision(t, v)
+	if _, err := v.Verify(r, body, time.Now()); err != nil {
+		t.Fatalf("printed request does not verify: %v", err)
+	}
+}
+
+func TestSignBodyFromFileAndStdin(t *testing.T) {
+	body := "{\"line\":1}\n{\"line\":2}\n"
+	path := filepath.Join(t.TempDir(), "body.json")
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, args := range map[string][]string{
+		"file":  {"--body", path},
+		"stdin": {"--body", "-"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			out, err := runWebhook(t, body, append([]string{"sign", "hmac", "--secret", "k", "--set", "header X-Sig"}, args...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, got := signParseRaw(t, out)
+			if string(got) != body || r.Header.Get("X-Sig") != signHMACHex("k", body) {
+				t.Fatalf("body %q, X-Sig %q", got, r.Header.Get("X-Sig"))
+			}
+		})
+	}
+}
+
+func TestSignStripe(t *testing.T) {
+	body := `{"id":"evt_1","type":"payment_intent.succeeded"}`
+	out, err := runWebhook(t, "", "sign", "stripe", "--secret", "whsec_demo", "--time", "1700000000", "--data", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, got := signParseRaw(t, out)
+	if want := "t=1700000000,v1=" + signHMACHex("whsec_demo", "1700000000."+body); r.Header.Get("Stripe-Signature") != want {
+		t.Fatalf("Stripe-Signature = %q, want %q", r.Header.Get("Stripe-Signature"), want)
+	}
+	v := &stripe.Stripe{Secrets: webhookverify.Secrets{"whsec_demo"}}
+	signProvision(t, v)
+	if _, err := v.Verify(r, got, time.Unix(1700000100, 0)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSignCurl(t *testing.T) {
+	body := `{"name":"O'Brien","note":"a \"quoted\" $HOME & more"}`
+	out, err := runWebhook(t, "", "sign", "token", "--secret", "t0k'en", "--set", "header X-Token",
+		"--url", "http://127.0.0.1:8080/hook?a=1&b=2", "--data", body, "--curl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `curl -X POST -H 'Content-Type: application/json' -H 'X-Token: t0k'\''en' ` +
+		`--data-binary '{"name":"O'\''Brien","note":"a \"quoted\" $HOME & more"}' 'http://127.0.0.1:8080/hook?a=1&b=2'` + "\n"
+	if out != want {
+		t.Fatalf("output:\n%s\nwant:\n%s", out, want)
+	}
+
+	// A POSIX shell splits it back into the intended arguments.
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh to check the quoting with")
+	}
+	script := `curl() { for a in "$@"; do printf '%s\0' "$a"; done; }; ` + out
+	got, err := exec.Command(sh, "-c", script).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := strings.Split(strings.TrimSuffix(string(got), "\x00"), "\x00")
+	wantArgs := []string{"-X", "POST", "-H", "Content-Type: application/json", "-H", "X-Token: t0k'en",
+		"--data-binary", body, "http://127.0.0.1:8080/hook?a=1&b=2"}
+	if strings.Join(args, "\n") != strings.Join(wantArgs, "\n") {
+		t.Fatalf("shell words:\n%q\nwant:\n%q", args, wantArgs)
+	}
+}
+
+func TestSignSecretQuoting(t *testing.T) {
+	for _, secret := range []string{"with space", "back`tick and space", `back\slash`, `"dq"`, "{not a placeholder"} {
+		out, err := runWebhook(t, "", "sign", "token", "--secret", secret, "--set", "header X-Token")
+		if err != nil {
+			t.Fatalf("secret %q: %v", secret, err)
+		}
+		r, _ := signParseRaw(t, out)
+		if got := r.Header.Get("X-Token"); got != secret {
+			t.Fatalf("secret %q came out as %q", secret, got)
+		}
+	}
+}
+
+func TestSignErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{name: "unknown provider", args: []string{"sign", "nosuch", "--secret", "k"}, want: []string{`unknown provider "nosuch"`, "hmac", "token"}},
+		{name: "bad provider name", args: []string{"sign", "Bad/Name"}, want: []string{"unknown provider", "available: "}},
+		{name: "no provider", args: []string{"sign"}, want: []string{"accepts 1 arg"}},
+		{name: "missing secret", args: []string{"sign", "hmac", "--set", "header X-Sig"}, want: []string{"hmac needs a secret"}},
+		{name: "bad set", args: []string{"sign", "hmac", "--secret", "k", "--set", "header X-Sig", "--set", "colour blue"}, want: []string{`unrecognized subdirective "colour"`, `--set "colour blue"`}},
+		{name: "bad set value", args: []string{"sign", "hmac", "--secret", "k", "--set", "header X-Sig", "--set", "algorithm md5"}, want: []string{"unknown algorithm", `--set "algorithm md5"`}},
+		{name: "unset env secret", args: []string{"sign", "hmac", "--secret", "{env.CWV_SIGN_TEST_UNSET}", "--set", "header X"}, want: []string{"secret #1", "{env.CWV_SIGN_TEST_UNSET}"}},
+		{name: "adapt-time secret", args: []string{"sign", "hmac", "--secret", "{$X}", "--set", "header X"}, want: []string{"secret #1", "{$X}"}},
+		{name: "unquotable secret", args: []string{"sign", "hmac", "--secret", "a`b\"c", "--set", "header X"}, want: []string{"--secret #1", "{file."}},
+		{name: "empty secret", args: []string{"sign", "hmac", "--secret", "", "--set", "header X"}, want: []string{"--secret #1", "empty"}},
+		{name: "body and data", args: []string{"sign", "hmac", "--secret", "k", "--set", "header X", "--body", "x", "--data", "y"}, want: []string{"either --body or --data"}},
+		{name: "missing body file", args: []string{"sign", "hmac", "--secret", "k", "--set", "header X", "--body", "/nonexistent/body.json"}, want: []string{"reading the body"}},
+		{name: "bad url", args: []string{"sign", "hmac", "--secret", "k", "--set", "header X", "--url", "ftp://x/"}, want: []string{"not an http(s) URL"}},
+		{name: "bad header", args: []string{"sign", "hmac", "--secret", "k", "--set", "header X", "--header", "NoColon"}, want: []string{`--header "NoColon"`}},
+		{name: "bad time", args: []string{"sign", "hmac", "--secret", "k", "--set", "header X", "--time", "-3"}, want: []string{"--time -3"}},
+		{name: "binary body with --curl", args: []string{"sign", "hmac", "--secret", "k", "--set", "header X", "--data", "\xff\xfe", "--curl"}, want: []string{"not UTF-8", "without --curl"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := runWebhook(t, "", tc.args...)
+			if err == nil {
+				t.Fatalf("no error; output %q", out)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Fatalf("error %q does not mention %q", err, w)
+				}
+			}
+			if out != "" {
+				t.Fatalf("printed %q despite the error", out)
+			}
+		})
+	}
+}
+
+func TestSignBinaryBodyRaw(t *testing.T) {
+	body := "\xff\x00\x01"
+	out, err := runWebhook(t, "", "sign", "hmac", "--secret", "k", "--set", "header X-Sig", "--data", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, got := signParseRaw(t, out)
+	if string(got) != body || r.Header.Get("Content-Type") != "application/octet-stream" || r.Header.Get("X-Sig") != signHMACHex("k", body) {
+		t.Fatalf("request %v body %q", r.Header, got)
+	}
+}
