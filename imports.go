@@ -6,6 +6,8 @@ package caddywebhookverify
 import (
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/module"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/generic"
+	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/opay"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/standardwebhooks"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/stripe"
+	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/tokenio"
 )

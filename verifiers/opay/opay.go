@@ -1,0 +1,737 @@
+// Package opay verifies OPay payment notification callbacks: the v1 scheme,
+// whose HMAC-SHA3-512 signature travels in the body's sha512 field and
+// covers a string built from selected payload fields, and the v2 scheme,
+// whose HMAC-SHA512 signature travels in the Authorization header and covers
+// the RequestTimestamp header followed by the raw body.
+package opay
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/tidwall/gjson"
+
+	"github.com/caddy-webhook-verify/caddy-webhook-verify/internal/jsonstringify"
+	webhookverify "github.com/caddy-webhook-verify/caddy-webhook-verify/module"
+)
+
+func init() {
+	caddy.RegisterModule(OPay{})
+}
+
+// The schemes and v1 payload variants.
+const (
+	SchemeV1 = "v1"
+	SchemeV2 = "v2"
+
+	PayloadTransaction = "transaction"
+	PayloadBetting     = "betting"
+)
+
+// The event types reported in the envelope.
+const (
+	// TypeTransactionStatus is the type of v1 transaction callbacks.
+	TypeTransactionStatus = "com.opay.transaction-status"
+	// TypeBettingAirtimeStatus is the type of v1 betting and airtime callbacks.
+	TypeBettingAirtimeStatus = "com.opay.betting-airtime-status"
+	// TypeCallback is the type of v2 callbacks whose body has no usable
+	// type; otherwise the v2 type is "com.opay." followed by the body's
+	// type, lowercased (e.g. com.opay.macquiring_callback).
+	TypeCallback = "com.opay.callback"
+)
+
+// v2 request headers.
+const (
+	headerAuthorization = "Authorization"
+	headerMerchantID    = "MerchantId"
+	headerTimestamp     = "RequestTimestamp"
+)
+
+// ErrMerchantMismatch: merchant_id is configured and the MerchantId header
+// is absent or names another merchant (401).
+var ErrMerchantMismatch = webhookverify.NewFailure(http.StatusUnauthorized, "merchant_id_mismatch")
+
+// macSize is the size of an HMAC-SHA3-512 or HMAC-SHA512 in bytes.
+const macSize = 64
+
+// OPay verifies OPay callbacks. The configuration fixes the scheme; the
+// request never chooses it.
+//
+// Scheme v1 (default; body {"payload":{…},"sha512":"<hex>","type":"…"}):
+// sha512 is the lowercase hex HMAC-SHA3-512, keyed with the merchant's
+// private (secret) key, of a string built from payload fields:
+//
+//	payload transaction (default):
+//	{Amount:"…",Currency:"…",Reference:"…",Refunded:t|f,Status:"…",Timestamp:"…",Token:"…",TransactionID:"…"}
+//	payload betting (betting and airtime top-ups):
+//	{orderNo:"…",merchantOrderNo:"…",merchantId:"…",orderAmount:"<integer>",serviceType:"…",orderStatus:"…"}
+//
+// Each value is the field's decoded JSON string inserted without escaping;
+// a missing or null field is empty (orderAmount: 0). Field names match
+// exactly; a payload key that differs from a signed field only in case is
+// rejected, and so is a signed field of the wrong JSON type (the official
+// Go SDK, whose rules these are, would fail to decode it). Refunded is t
+// when payload.refunded is true (or "true"), else f. Hex of either case is
+// accepted. Because the signature covers parsed fields and not the bytes, a
+// body that repeats a JSON key anywhere is rejected (400
+// duplicate_json_key), as is a body that is not valid UTF-8 JSON: a forged
+// second "amount" must not hide behind the signed one. Everything else in
+// the body (type, fee, channel, country, instrumentType, updated_at, …) is
+// NOT signed, and is not promoted to the envelope.
+//
+// Scheme v2 (headers Authorization, MerchantId, RequestTimestamp):
+// Authorization is the lowercase hex HMAC-SHA512, keyed with the private
+// key, of the RequestTimestamp header's text followed directly by the raw
+// body; a "Bearer " prefix and hex of either case are accepted.
+// RequestTimestamp is Unix milliseconds (13 or more digits) or seconds, and
+// must be within tolerance of now. The whole body is signed.
+//
+// OPay only POSTs callbacks: other methods get 405. A 2xx answer
+// acknowledges a callback; OPay retries anything else for 72 hours. v1
+// signs no sending time, so a captured v1 callback can be replayed
+// forever: the upstream must deduplicate on the event id. OPay advises
+// accepting callbacks only from its IPs but publishes no list: use the
+// handler's allow_ips with the ranges OPay gives you.
+//
+// Event mapping, v1 payload transaction: type com.opay.transaction-status;
+// id "<transactionId>:<status>", with ":refunded" appended when refunded
+// (the normalized sha512 hex when transactionId is empty), which is the same
+// for every retry of one notification; subject and reference = reference;
+// amount and currency exactly as OPay sends them; time = payload.timestamp
+// (the transaction's time, not the sending time).
+//
+// Event mapping, v1 payload betting: type com.opay.betting-airtime-status;
+// id "<orderNo>:<orderStatus>"; subject and reference = merchantOrderNo;
+// amount = orderAmount (in kobo, per the SDK); no currency or time (those
+// fields are not signed).
+//
+// Event mapping, v2: type "com.opay." + lowercased body type (e.g.
+// com.opay.macquiring_callback; com.opay.callback when absent); id =
+// notifyId; subject and reference = reference; amount = amount.total and
+// currency = amount.currency; time = timestamp (Unix ms).
+//
+// Status mapping (all schemes, case-insensitive): SUCCESS, SUCCESSFUL →
+// succeeded; FAIL, FAILED → failed; PENDING, INITIAL, PROCESSING → pending;
+// CLOSE, CLOSED → expired; anything else → unknown. In v1 transaction
+// callbacks, refunded true → refunded whatever the status.
+type OPay struct {
+	// Secrets are the merchant's OPay private (secret) keys, OPAYPRV…; the
+	// first one signs, any one verifies. Use placeholders: {env.NAME} or
+	// {file./path}.
+	Secrets webhookverify.Secrets `json:"secrets,omitempty"`
+
+	// Scheme is "v1" (default: the signature is the body's sha512 field)
+	// or "v2" (the signature is the Authorization header).
+	Scheme string `json:"scheme,omitempty"`
+
+	// Payload selects the v1 signed string: "transaction" (default;
+	// payment and transfer status callbacks) or "betting" (betting and
+	// airtime top-up callbacks). v1 only.
+	Payload string `json:"payload,omitempty"`
+
+	// Tolerance is how far the v2 RequestTimestamp may be from now, in
+	// either direction. Default 5m. It assumes that OPay signs every retry
+	// afresh; if retries of an old callback are rejected with
+	// timestamp_out_of_tolerance, raise it (up to 72h, OPay's retry
+	// window) and deduplicate on the event id. v2 only.
+	Tolerance caddy.Duration `json:"tolerance,omitempty"`
+
+	// MerchantID, when set, must equal the v2 MerchantId header. The
+	// header is not signed, so this is a routing check, not
+	// authentication. v2 only.
+	MerchantID string `json:"merchant_id,omitempty"`
+
+	keys *webhookverify.HMACKeys
+}
+
+// CaddyModule returns the Caddy module information.
+func (OPay) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{
+		ID:  "http.webhook_verify.verifiers.opay",
+		New: func() caddy.Module { return new(OPay) },
+	}
+}
+
+// Provision checks the configuration and resolves the secrets.
+func (v *OPay) Provision(caddy.Context) error {
+	if err := v.check(); err != nil {
+		return fmt.Errorf("opay: %w", err)
+	}
+	keys, err := v.Secrets.ResolveRequired("opay")
+	if err != nil {
+		return err
+	}
+	alg := webhookverify.SHA3512
+	if v.Scheme == SchemeV2 {
+		alg = webhookverify.SHA512
+	}
+	newHash, err := alg.New()
+	if err != nil {
+		return fmt.Errorf("opay: %w", err)
+	}
+	v.keys = webhookverify.NewHMACKeys(newHash, keys)
+	return nil
+}
+
+// check fills in defaults and validates the scheme-specific options.
+func (v *OPay) check() error {
+	if v.Scheme == "" {
+		v.Scheme = SchemeV1
+	}
+	switch v.Scheme {
+	case SchemeV1:
+		if v.Payload == "" {
+			v.Payload = PayloadTransaction
+		}
+		if v.Payload != PayloadTransaction && v.Payload != PayloadBetting {
+			return fmt.Errorf("unknown payload %q: use transaction or betting", v.Payload)
+		}
+		if v.Tolerance != 0 || v.MerchantID != "" {
+			return fmt.Errorf("tolerance and merchant_id apply to scheme v2 only: remove them, or set scheme v2")
+		}
+	case SchemeV2:
+		if v.Payload != "" {
+			return fmt.Errorf("payload applies to scheme v1 only: remove it, or set scheme v1")
+		}
+		if v.Tolerance == 0 {
+			v.Tolerance = caddy.Duration(5 * time.Minute)
+		}
+		if v.Tolerance < 0 {
+			return fmt.Errorf("tolerance must be positive, e.g. tolerance 5m")
+		}
+	default:
+		return fmt.Errorf("unknown scheme %q: use v1 or v2", v.Scheme)
+	}
+	return nil
+}
+
+// Verify checks the callback's signature and returns the signed facts.
+func (v *OPay) Verify(r *http.Request, body []byte, now time.Time) (webhookverify.Event, error) {
+	if r.Method != http.MethodPost {
+		return webhookverify.Event{}, fmt.Errorf("%w: OPay sends callbacks with POST", webhookverify.ErrMethodNotAllowed)
+	}
+	if v.Scheme == SchemeV2 {
+		return v.verifyV2(r, body, now)
+	}
+	return v.verifyV1(body)
+}
+
+// verifyV1 checks the body-embedded signature.
+func (v *OPay) verifyV1(body []byte) (webhookverify.Event, error) {
+	cb, err := v.parseV1(body)
+	if err != nil {
+		return webhookverify.Event{}, err
+	}
+	if !cb.hasSig {
+		return webhookverify.Event{}, fmt.Errorf("%w: body field sha512", webhookverify.ErrMissingSignature)
+	}
+	var sig [macSize]byte
+	if len(cb.sig) != 2*macSize {
+		return webhookverify.Event{}, fmt.Errorf("%w: body field sha512 must be %d hex digits", webhookverify.ErrMalformedSignature, 2*macSize)
+	}
+	if _, err := hex.Decode(sig[:], []byte(cb.sig)); err != nil {
+		return webhookverify.Event{}, fmt.Errorf("%w: body field sha512 is not hex", webhookverify.ErrMalformedSignature)
+	}
+	var buf [512]byte
+	if !v.keys.Match([][]byte{sig[:]}, cb.message(buf[:0])) {
+		return webhookverify.Event{}, webhookverify.ErrInvalidSignature
+	}
+	return cb.event(sig[:]), nil
+}
+
+// verifyV2 checks the header signature.
+func (v *OPay) verifyV2(r *http.Request, body []byte, now time.Time) (webhookverify.Event, error) {
+	ts := r.Header.Get(headerTimestamp)
+	t, err := parseRequestTimestamp(ts)
+	if err != nil {
+		return webhookverify.Event{}, fmt.Errorf("%w: header %s", err, headerTimestamp)
+	}
+	if err := webhookverify.CheckTimestamp(t, now, time.Duration(v.Tolerance)); err != nil {
+		return webhookverify.Event{}, err
+	}
+	if v.MerchantID != "" && r.Header.Get(headerMerchantID) != v.MerchantID {
+		return webhookverify.Event{}, fmt.Errorf("%w: header %s", ErrMerchantMismatch, headerMerchantID)
+	}
+	auth := strings.TrimSpace(r.Header.Get(headerAuthorization))
+	if strings.EqualFold(auth, "bearer") {
+		auth = ""
+	}
+	auth = webhookverify.TrimBearer(auth)
+	if auth == "" {
+		return webhookverify.Event{}, fmt.Errorf("%w: header %s", webhookverify.ErrMissingSignature, headerAuthorization)
+	}
+	var sig [macSize]byte
+	if len(auth) != 2*macSize {
+		return webhookverify.Event{}, fmt.Errorf("%w: header %s must be %d hex digits", webhookverify.ErrMalformedSignature, headerAuthorization, 2*macSize)
+	}
+	if _, err := hex.Decode(sig[:], []byte(auth)); err != nil {
+		return webhookverify.Event{}, fmt.Errorf("%w: header %s is not hex", webhookverify.ErrMalformedSignature, headerAuthorization)
+	}
+	if !v.keys.Match([][]byte{sig[:]}, []byte(ts), body) {
+		return webhookverify.Event{}, webhookverify.ErrInvalidSignature
+	}
+	return eventV2(body), nil
+}
+
+// parseRequestTimestamp reads RequestTimestamp: Unix milliseconds when it
+// has 13 digits or more (OPay's callback example), else Unix seconds (the
+// API signature example). The unit only affects the tolerance check: the
+// signature covers the header's text either way.
+func parseRequestTimestamp(s string) (time.Time, error) {
+	return webhookverify.ParseUnixTimestamp(s, len(s) >= 13)
+}
+
+// Sign produces what OPay would send, with the first secret. For v1 it
+// returns body with its top-level sha512 field set (added when absent); the
+// body must be a JSON object with a payload object. For v2 it sets the
+// Authorization, RequestTimestamp (Unix ms) and, when merchant_id is set,
+// MerchantId headers, and returns body unchanged.
+func (v *OPay) Sign(r *http.Request, body []byte, now time.Time) ([]byte, error) {
+	if v.Scheme == SchemeV2 {
+		ts := strconv.FormatInt(now.UnixMilli(), 10)
+		r.Header.Set(headerTimestamp, ts)
+		if v.MerchantID != "" {
+			r.Header.Set(headerMerchantID, v.MerchantID)
+		}
+		r.Header.Set(headerAuthorization, hex.EncodeToString(v.keys.Sign([]byte(ts), body)))
+		return body, nil
+	}
+	cb, err := v.parseV1(body)
+	if err != nil {
+		return nil, fmt.Errorf("opay: cannot sign: %w", err)
+	}
+	sig := `"` + hex.EncodeToString(v.keys.Sign(cb.message(nil))) + `"`
+	out := make([]byte, 0, len(body)+len(sig)+12)
+	if existing := gjson.GetBytes(body, "sha512"); existing.Exists() {
+		if existing.Index <= 0 {
+			return nil, fmt.Errorf("opay: cannot sign: cannot locate the sha512 field")
+		}
+		out = append(out, body[:existing.Index]...)
+		out = append(out, sig...)
+		return v.checkSigned(sig, append(out, body[existing.Index+len(existing.Raw):]...))
+	}
+	end := bytes.LastIndexByte(body, '}')
+	out = append(out, body[:end]...)
+	out = append(out, `,"sha512":`...)
+	out = append(out, sig...)
+	return v.checkSigned(sig, append(out, body[end:]...))
+}
+
+// checkSigned returns the body produced by Sign once it has been read back
+// with the signature sig (quoted) in place.
+func (v *OPay) checkSigned(sig string, out []byte) ([]byte, error) {
+	cb, err := v.parseV1(out)
+	if err != nil || !cb.hasSig || `"`+cb.sig+`"` != sig {
+		return nil, fmt.Errorf("opay: cannot sign: cannot place the sha512 field in this body")
+	}
+	return out, nil
+}
+
+// v1Callback holds the signed fields of a v1 callback.
+type v1Callback struct {
+	betting  bool
+	sig      string // the sha512 field, undecoded
+	hasSig   bool
+	refunded bool
+	amount   string // betting: orderAmount as a decimal integer
+	// transaction: amount, currency, reference, status, timestamp, token,
+	// transactionId; betting: orderNo, merchantOrderNo, merchantId,
+	// serviceType, orderStatus.
+	fields [7]string
+}
+
+// The payload fields, in the index order of v1Callback.fields.
+var (
+	transactionFields = [...]string{"amount", "currency", "reference", "status", "timestamp", "token", "transactionId"}
+	bettingFields     = [...]string{"orderNo", "merchantOrderNo", "merchantId", "serviceType", "orderStatus"}
+)
+
+// parseV1 reads a v1 body. It rejects duplicate keys, invalid JSON and
+// signed fields of the wrong type or with ambiguous names.
+func (v *OPay) parseV1(body []byte) (*v1Callback, error) {
+	if _, dup, err := jsonstringify.FindDuplicateKey(body); err != nil {
+		return nil, fmt.Errorf("%w: not valid UTF-8 JSON, or nested too deeply", webhookverify.ErrMalformedBody)
+	} else if dup {
+		return nil, fmt.Errorf("%w: the body repeats an object key", webhookverify.ErrDuplicateKey)
+	}
+	root := gjson.ParseBytes(body)
+	if !root.IsObject() {
+		return nil, fmt.Errorf("%w: the body is not a JSON object", webhookverify.ErrMalformedBody)
+	}
+	cb := &v1Callback{betting: v.Payload == PayloadBetting}
+	var payload gjson.Result
+	var err error
+	root.ForEach(func(key, val gjson.Result) bool {
+		switch k := key.String(); {
+		case k == "payload":
+			payload = val
+		case k == "sha512":
+			if val.Type != gjson.String {
+				err = fmt.Errorf("%w: body field sha512 is not a string", webhookverify.ErrMalformedSignature)
+				return false
+			}
+			cb.sig, cb.hasSig = jsonString(val), true
+		case strings.EqualFold(k, "payload") || strings.EqualFold(k, "sha512"):
+			err = fmt.Errorf("%w: a top-level key differs from payload or sha512 only in case", webhookverify.ErrMalformedBody)
+			return false
+		}
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !payload.IsObject() {
+		return nil, fmt.Errorf("%w: no payload object", webhookverify.ErrMalformedBody)
+	}
+	names := transactionFields[:]
+	if cb.betting {
+		names = bettingFields[:]
+	}
+	payload.ForEach(func(key, val gjson.Result) bool {
+		err = cb.setField(names, key.String(), val)
+		return err == nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return cb, nil
+}
+
+// setField records one payload member if it is a signed field.
+func (cb *v1Callback) setField(names []string, k string, val gjson.Result) error {
+	if cb.betting && k == "orderAmount" {
+		switch val.Type {
+		case gjson.Null:
+			return nil
+		case gjson.Number:
+			// The SDK decodes orderAmount into an int and prints it with %d.
+			n, err := strconv.ParseInt(val.Raw, 10, 64)
+			if err != nil {
+				return fmt.Errorf("%w: payload.orderAmount is not an integer", webhookverify.ErrMalformedBody)
+			}
+			cb.amount = strconv.FormatInt(n, 10)
+			return nil
+		}
+		return fmt.Errorf("%w: payload.orderAmount is not a number", webhookverify.ErrMalformedBody)
+	}
+	if !cb.betting && k == "refunded" {
+		switch {
+		case val.Type == gjson.True || (val.Type == gjson.String && val.Str == "true"):
+			cb.refunded = true
+		case val.Type == gjson.False || val.Type == gjson.Null || (val.Type == gjson.String && val.Str == "false"):
+			cb.refunded = false
+		default:
+			return fmt.Errorf("%w: payload.refunded is not a boolean", webhookverify.ErrMalformedBody)
+		}
+		return nil
+	}
+	for i, name := range names {
+		if k == name {
+			switch val.Type {
+			case gjson.Null:
+			case gjson.String:
+				cb.fields[i] = jsonString(val)
+			default:
+				return fmt.Errorf("%w: payload.%s is not a string", webhookverify.ErrMalformedBody, name)
+			}
+			return nil
+		}
+	}
+	// A key that differs from a signed field only in case would be read as
+	// that field by a case-insensitive decoder (Go's encoding/json, which
+	// OPay's SDK uses), so it must not pass unsigned.
+	for _, name := range names {
+		if strings.EqualFold(k, name) {
+			return fmt.Errorf("%w: a payload key differs from %s only in case", webhookverify.ErrMalformedBody, name)
+		}
+	}
+	if extra := cb.extraField(); strings.EqualFold(k, extra) {
+		return fmt.Errorf("%w: a payload key differs from %s only in case", webhookverify.ErrMalformedBody, extra)
+	}
+	return nil
+}
+
+// extraField is the signed field that is not a string: orderAmount or
+// refunded.
+func (cb *v1Callback) extraField() string {
+	if cb.betting {
+		return "orderAmount"
+	}
+	return "refunded"
+}
+
+// jsonString decodes a JSON string value exactly as encoding/json (and so
+// OPay's Go SDK) does.
+func jsonString(val gjson.Result) string {
+	raw := val.Raw
+	if len(raw) >= 2 && strings.IndexByte(raw, '\\') < 0 {
+		return raw[1 : len(raw)-1]
+	}
+	var s string
+	if err := json.Unmarshal([]byte(raw), &s); err != nil {
+		return val.Str
+	}
+	return s
+}
+
+// message appends the signed string to dst.
+func (cb *v1Callback) message(dst []byte) []byte {
+	f := &cb.fields
+	if cb.betting {
+		amount := cb.amount
+		if amount == "" {
+			amount = "0"
+		}
+		dst = append(dst, `{orderNo:"`...)
+		dst = append(dst, f[0]...)
+		dst = append(dst, `",merchantOrderNo:"`...)
+		dst = append(dst, f[1]...)
+		dst = append(dst, `",merchantId:"`...)
+		dst = append(dst, f[2]...)
+		dst = append(dst, `",orderAmount:"`...)
+		dst = append(dst, amount...)
+		dst = append(dst, `",serviceType:"`...)
+		dst = append(dst, f[3]...)
+		dst = append(dst, `",orderStatus:"`...)
+		dst = append(dst, f[4]...)
+		return append(dst, `"}`...)
+	}
+	refunded := "f"
+	if cb.refunded {
+		refunded = "t"
+	}
+	dst = append(dst, `{Amount:"`...)
+	dst = append(dst, f[0]...)
+	dst = append(dst, `",Currency:"`...)
+	dst = append(dst, f[1]...)
+	dst = append(dst, `",Reference:"`...)
+	dst = append(dst, f[2]...)
+	dst = append(dst, `",Refunded:`...)
+	dst = append(dst, refunded...)
+	dst = append(dst, `,Status:"`...)
+	dst = append(dst, f[3]...)
+	dst = append(dst, `",Timestamp:"`...)
+	dst = append(dst, f[4]...)
+	dst = append(dst, `",Token:"`...)
+	dst = append(dst, f[5]...)
+	dst = append(dst, `",TransactionID:"`...)
+	dst = append(dst, f[6]...)
+	return append(dst, `"}`...)
+}
+
+// event returns the signed facts of a verified v1 callback.
+func (cb *v1Callback) event(sig []byte) webhookverify.Event {
+	f := &cb.fields
+	if cb.betting {
+		ev := webhookverify.Event{
+			Type:      TypeBettingAirtimeStatus,
+			Subject:   f[1],
+			Reference: f[1],
+			Amount:    cb.amount,
+			Status:    NormalizeStatus(f[4]),
+		}
+		if f[0] != "" {
+			ev.ID = f[0] + ":" + f[4]
+		} else {
+			ev.ID = hex.EncodeToString(sig)
+		}
+		return ev
+	}
+	ev := webhookverify.Event{
+		Type:      TypeTransactionStatus,
+		Time:      webhookverify.ParseEventTime(f[4]),
+		Subject:   f[2],
+		Reference: f[2],
+		Amount:    f[0],
+		Currency:  f[1],
+		Status:    NormalizeStatus(f[3]),
+	}
+	if f[6] != "" {
+		ev.ID = f[6] + ":" + f[3]
+		if cb.refunded {
+			ev.ID += ":refunded"
+		}
+	} else {
+		ev.ID = hex.EncodeToString(sig)
+	}
+	if cb.refunded {
+		ev.Status = webhookverify.StatusRefunded
+	}
+	return ev
+}
+
+// eventV2 reads the facts of a verified v2 body, in one pass over its
+// top-level members. All of it is signed. A body that is not a JSON object
+// yields only the default type.
+func eventV2(body []byte) webhookverify.Event {
+	ev := webhookverify.Event{Type: TypeCallback}
+	if !gjson.ValidBytes(body) {
+		return ev
+	}
+	var ts, currency string
+	var amount gjson.Result
+	gjson.ParseBytes(body).ForEach(func(key, val gjson.Result) bool {
+		switch key.Str {
+		case "notifyId":
+			ev.ID = scalar(val)
+		case "type":
+			if t := scalar(val); validType(t) {
+				ev.Type = "com.opay." + strings.ToLower(t)
+			}
+		case "reference":
+			ev.Subject = scalar(val)
+			ev.Reference = ev.Subject
+		case "status":
+			ev.Status = NormalizeStatus(scalar(val))
+		case "timestamp":
+			ts = scalar(val)
+		case "amount":
+			amount = val
+		case "currency":
+			currency = scalar(val)
+		}
+		return true
+	})
+	if ts != "" {
+		if t, err := webhookverify.ParseUnixTimestamp(ts, len(ts) >= 13); err == nil {
+			ev.Time = t.UTC()
+		} else {
+			ev.Time = webhookverify.ParseEventTime(ts)
+		}
+	}
+	if amount.IsObject() {
+		ev.Amount = scalar(amount.Get("total"))
+		ev.Currency = scalar(amount.Get("currency"))
+	} else {
+		ev.Amount = scalar(amount)
+		ev.Currency = currency
+	}
+	return ev
+}
+
+// scalar is a string's text or a number's literal; "" for anything else.
+func scalar(r gjson.Result) string {
+	switch r.Type {
+	case gjson.String:
+		return r.Str
+	case gjson.Number:
+		return r.Raw
+	}
+	return ""
+}
+
+// validType reports whether t can be used in an event type.
+func validType(t string) bool {
+	if t == "" || len(t) > 64 {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// statuses maps OPay's status words, uppercased.
+var statuses = map[string]webhookverify.PaymentStatus{
+	"SUCCESS":    webhookverify.StatusSucceeded,
+	"SUCCESSFUL": webhookverify.StatusSucceeded,
+	"FAIL":       webhookverify.StatusFailed,
+	"FAILED":     webhookverify.StatusFailed,
+	"PENDING":    webhookverify.StatusPending,
+	"INITIAL":    webhookverify.StatusPending,
+	"PROCESSING": webhookverify.StatusPending,
+	"CLOSE":      webhookverify.StatusExpired,
+	"CLOSED":     webhookverify.StatusExpired,
+}
+
+// NormalizeStatus maps an OPay status to a canonical status: "" when s is
+// empty, unknown when OPay's word is not known.
+func NormalizeStatus(s string) webhookverify.PaymentStatus {
+	if s == "" {
+		return ""
+	}
+	if p, ok := statuses[strings.ToUpper(s)]; ok {
+		return p
+	}
+	return webhookverify.StatusUnknown
+}
+
+// UnmarshalCaddyfile sets up the verifier from Caddyfile tokens:
+//
+//	webhook_verify opay {
+//	    secret <value>...              # required; OPay private key(s), e.g. {env.OPAY_SECRET_KEY}
+//	    scheme v1|v2                   # default v1
+//	    payload transaction|betting    # v1 only; default transaction
+//	    tolerance <duration>           # v2 only; default 5m
+//	    merchant_id <id>               # v2 only; checked against the MerchantId header
+//	}
+func (v *OPay) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
+	d.Next() // provider name
+	for d.NextBlock(0) {
+		switch d.Val() {
+		case "secret":
+			if err := v.Secrets.UnmarshalSecret(d); err != nil {
+				return err
+			}
+		case "scheme":
+			if err := webhookverify.StringArg(d, &v.Scheme); err != nil {
+				return err
+			}
+			if v.Scheme != SchemeV1 && v.Scheme != SchemeV2 {
+				return d.Errf("scheme %q: use v1 (signature in the body's sha512 field) or v2 (Authorization header)", v.Scheme)
+			}
+		case "payload":
+			if err := webhookverify.StringArg(d, &v.Payload); err != nil {
+				return err
+			}
+			if v.Payload != PayloadTransaction && v.Payload != PayloadBetting {
+				return d.Errf("payload %q: use transaction or betting", v.Payload)
+			}
+		case "tolerance":
+			var s string
+			if err := webhookverify.StringArg(d, &s); err != nil {
+				return err
+			}
+			dur, err := caddy.ParseDuration(s)
+			if err != nil || dur <= 0 {
+				return d.Errf("tolerance %q is not a positive duration: use e.g. 5m", s)
+			}
+			v.Tolerance = caddy.Duration(dur)
+		case "merchant_id":
+			if err := webhookverify.StringArg(d, &v.MerchantID); err != nil {
+				return err
+			}
+		default:
+			return d.Errf("unrecognized subdirective %q for provider opay: use secret, scheme, payload, tolerance or merchant_id", d.Val())
+		}
+	}
+	if len(v.Secrets) == 0 {
+		return d.Errf("opay needs the merchant's private key: add 'secret {env.OPAY_SECRET_KEY}'")
+	}
+	if v.Scheme == SchemeV2 && v.Payload != "" {
+		return d.Errf("opay: payload applies to scheme v1 only: remove it, or use scheme v1")
+	}
+	if v.Scheme != SchemeV2 && (v.Tolerance != 0 || v.MerchantID != "") {
+		return d.Errf("opay: tolerance and merchant_id apply to scheme v2 only: add 'scheme v2' or remove them")
+	}
+	return nil
+}
+
+// Interface guards
+var (
+	_ webhookverify.Verifier = (*OPay)(nil)
+	_ webhookverify.Signer   = (*OPay)(nil)
+	_ caddy.Provisioner      = (*OPay)(nil)
+	_ caddyfile.Unmarshaler  = (*OPay)(nil)
+)
