@@ -5,8 +5,13 @@ package caddywebhookverify
 
 import (
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/module"
+	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/flutterwave"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/generic"
+	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/github"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/opay"
+	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/paystack"
+	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/shopify"
+	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/slack"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/standardwebhooks"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/stripe"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/tokenio"
