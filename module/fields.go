@@ -41,7 +41,7 @@ type FieldPaths struct {
 // JSON, or a path that is absent, yields empty fields.
 func (p *FieldPaths) Extract(body []byte) Event {
 	var ev Event
-	if p == nil || !gjson.ValidBytes(body) {
+	if p == nil || !p.any() || !gjson.ValidBytes(body) {
 		return ev
 	}
 	get := func(path string) string {
@@ -72,6 +72,12 @@ func (p *FieldPaths) Extract(body []byte) Event {
 		}
 	}
 	return ev
+}
+
+// any reports whether a path is set.
+func (p *FieldPaths) any() bool {
+	return p.EventID != "" || p.Type != "" || p.Time != "" || p.Subject != "" ||
+		p.Status != "" || p.Amount != "" || p.Currency != "" || p.Reference != ""
 }
 
 // ParseEventTime parses an RFC 3339 time or a Unix time in seconds (or in
