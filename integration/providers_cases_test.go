@@ -32,7 +32,7 @@ var moreProviderCases = []providerCase{
 	{
 		name: "tokenio-redirect-error", provider: "tokenio", method: "GET",
 		query: "?request-id=rq:5f2b9b&request_id=rq:5f2b9b&error=14&trace-id=t1&message=down",
-		want: map[string]string{"id": "rq:5f2b9b", "type": "io.token.callback.error.unavailable", "paymentstatus": "failed"},
+		want:  map[string]string{"id": "rq:5f2b9b", "type": "io.token.callback.error.unavailable", "paymentstatus": "failed"},
 	},
 	{
 		name: "tokenio-webhook", provider: "tokenio",
