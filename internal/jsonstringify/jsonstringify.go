@@ -96,7 +96,26 @@ func syntaxErr(off int, msg string) error { return &SyntaxError{Offset: off, Msg
 // In the common case no memory is allocated beyond the growth of dst,
 // unless an object has more than 64 members or a number is very long.
 func Compact(dst, src []byte) ([]byte, error) {
-	s := state{dst: dst}
+	return compact(dst, src, false)
+}
+
+// ErrInexactNumber is returned by CompactExact for a number whose value
+// JSON.stringify would change.
+var ErrInexactNumber = errors.New("jsonstringify: a number's value does not survive JSON.stringify")
+
+// CompactExact is Compact, but it fails with ErrInexactNumber when a number
+// in src would come out with another value: more digits than a double
+// holds (12345678901234567891 becomes 12345678901234567000), an overflow to
+// null, an underflow to 0. Numbers written differently but equal in value
+// (1.0 and 1, 1E3 and 1000) are fine. A verifier that hashes the output
+// uses it so that two documents that parsers may read differently never
+// share a signature.
+func CompactExact(dst, src []byte) ([]byte, error) {
+	return compact(dst, src, true)
+}
+
+func compact(dst, src []byte, exact bool) ([]byte, error) {
+	s := state{dst: dst, exact: exact}
 	if err := s.run(src); err != nil {
 		return dst, err
 	}
@@ -181,6 +200,7 @@ type state struct {
 	idx   []int32
 	iv    []int64
 
+	exact    bool // fail on numbers whose value changes
 	trackDup bool
 	dupFound bool
 	dupOff   int
@@ -568,8 +588,80 @@ func (s *state) number(src []byte, i int) (int, error) {
 	// The syntax has been checked, so the only possible error is ErrRange,
 	// which comes with ±Inf (or 0 on underflow) as the right value anyway.
 	f, _ := strconv.ParseFloat(string(lit), 64)
+	at := len(s.dst)
 	s.dst = appendNumber(s.dst, f)
+	if s.exact && !sameDecimal(lit, s.dst[at:]) {
+		return i, ErrInexactNumber
+	}
 	return i, nil
+}
+
+// sameDecimal reports whether two JSON number texts have the same decimal
+// value. Zero equals negative zero. Texts with absurd exponents or lengths
+// are reported as different rather than compared.
+func sameDecimal(a, b []byte) bool {
+	na, oka := normalizeDecimal(a)
+	nb, okb := normalizeDecimal(b)
+	return oka && okb && na == nb
+}
+
+// decimal is a number as sign, significant digits and power of ten.
+type decimal struct {
+	neg    bool
+	digits string
+	exp    int
+}
+
+func normalizeDecimal(t []byte) (decimal, bool) {
+	var d decimal
+	if len(t) > 400 {
+		return d, false
+	}
+	if len(t) > 0 && t[0] == '-' {
+		d.neg = true
+		t = t[1:]
+	}
+	mant, exp := t, 0
+	if e := bytes.IndexAny(t, "eE"); e >= 0 {
+		mant = t[:e]
+		x := t[e+1:]
+		neg := false
+		if len(x) > 0 && (x[0] == '+' || x[0] == '-') {
+			neg = x[0] == '-'
+			x = x[1:]
+		}
+		if len(x) == 0 || len(x) > 6 {
+			return d, false
+		}
+		for _, c := range x {
+			exp = exp*10 + int(c-'0')
+		}
+		if neg {
+			exp = -exp
+		}
+	}
+	digits := make([]byte, 0, len(mant))
+	for _, c := range mant {
+		switch {
+		case c == '.':
+			exp -= len(mant) - bytes.IndexByte(mant, '.') - 1
+		case c >= '0' && c <= '9':
+			digits = append(digits, c)
+		default:
+			return d, false
+		}
+	}
+	digits = bytes.TrimLeft(digits, "0")
+	for len(digits) > 0 && digits[len(digits)-1] == '0' {
+		digits = digits[:len(digits)-1]
+		exp++
+	}
+	if len(digits) == 0 {
+		return decimal{}, true // zero, either sign
+	}
+	d.digits = string(digits)
+	d.exp = exp
+	return d, true
 }
 
 // appendNumber appends the result of JSON.stringify(f): ECMAScript's

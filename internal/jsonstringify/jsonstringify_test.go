@@ -439,3 +439,25 @@ func BenchmarkDuplicateKey(b *testing.B) {
 		}
 	}
 }
+
+func TestCompactExact(t *testing.T) {
+	same := map[string]string{
+		`[1.0,200.00,1E3,-0,0.1,1e21,5e-324,12345678901234567000,1.5e300]`: `[1,200,1000,0,0.1,1e+21,5e-324,12345678901234567000,1.5e+300]`,
+		`{"amount":"12345678901234567891"}`:                                `{"amount":"12345678901234567891"}`,
+	}
+	for in, want := range same {
+		got, err := CompactExact(nil, []byte(in))
+		if err != nil || string(got) != want {
+			t.Errorf("CompactExact(%s) = %s, %v; want %s", in, got, err, want)
+		}
+	}
+	for _, in := range []string{`[12345678901234567891]`, `{"a":1e400}`, `[1e-400]`, `[0.30000000000000000001]`,
+		`[1e9999999999]`, `[9007199254740993]`} {
+		if _, err := CompactExact(nil, []byte(in)); !errors.Is(err, ErrInexactNumber) {
+			t.Errorf("CompactExact(%s): %v, want ErrInexactNumber", in, err)
+		}
+		if _, err := Compact(nil, []byte(in)); err != nil {
+			t.Errorf("Compact(%s) must still succeed: %v", in, err)
+		}
+	}
+}
