@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
@@ -38,7 +39,8 @@ const TypePrefix = "com.okra.callback"
 // (default: Okra-Auth, then Authorization), accepts an optional "Bearer "
 // prefix, and compares it in constant time with every configured secret.
 // The request must be a POST (405 otherwise) and its body a JSON object
-// (400 otherwise).
+// (400 otherwise) in which none of the keys read into the event is
+// repeated (400).
 //
 // Which header carries the token is not settled by Okra's public
 // documentation: its sample code reads Okra-Auth, and the dashboard calls
@@ -140,7 +142,11 @@ func (v *Okra) Verify(r *http.Request, body []byte, _ time.Time) (webhookverify.
 	if !isJSONObject(body) {
 		return webhookverify.Event{}, fmt.Errorf("%w: okra sends a JSON object", webhookverify.ErrMalformedBody)
 	}
-	return event(body), nil
+	ev, ok := event(body)
+	if !ok {
+		return webhookverify.Event{}, fmt.Errorf("%w: a top-level key read into the event is repeated", webhookverify.ErrDuplicateKey)
+	}
+	return ev, nil
 }
 
 // isJSONObject reports whether body is a single valid JSON object.
@@ -149,11 +155,32 @@ func isJSONObject(body []byte) bool {
 	return len(trimmed) > 0 && trimmed[0] == '{' && gjson.ValidBytes(body)
 }
 
-// event reads the promoted fields of a valid JSON object in one pass.
-func event(body []byte) webhookverify.Event {
+// The promoted top-level keys.
+var promoted = map[string]uint{
+	"callback_type": 1 << 0, "type": 1 << 1, "status": 1 << 2,
+	"record": 1 << 3, "ended_at": 1 << 4, "started_at": 1 << 5,
+}
+
+// event reads the promoted fields of a valid, non-empty JSON object in
+// one pass. body is read in place (it is only borrowed for the call); the
+// values kept are copied. It reports false when a promoted key is
+// repeated: parsers disagree on which value wins, so the event could show
+// another value than the application reads.
+func event(body []byte) (webhookverify.Event, bool) {
 	var ev webhookverify.Event
 	var callbackType, typ, status, ended, started string
-	gjson.ParseBytes(body).ForEach(func(key, value gjson.Result) bool {
+	var seen uint
+	dup := false
+	gjson.Parse(unsafe.String(&body[0], len(body))).ForEach(func(key, value gjson.Result) bool {
+		bit, ok := promoted[key.Str]
+		if !ok {
+			return true
+		}
+		if seen&bit != 0 {
+			dup = true
+			return false
+		}
+		seen |= bit
 		if value.Type != gjson.String {
 			return true
 		}
@@ -165,7 +192,7 @@ func event(body []byte) webhookverify.Event {
 		case "status":
 			status = value.Str
 		case "record":
-			ev.Reference = value.Str
+			ev.Reference = strings.Clone(value.Str)
 		case "ended_at":
 			ended = value.Str
 		case "started_at":
@@ -173,6 +200,9 @@ func event(body []byte) webhookverify.Event {
 		}
 		return true
 	})
+	if dup {
+		return webhookverify.Event{}, false
+	}
 	ev.Subject = ev.Reference
 	ev.Type = TypePrefix
 	if callbackType == "" {
@@ -185,7 +215,7 @@ func event(body []byte) webhookverify.Event {
 	if ev.Time = webhookverify.ParseEventTime(ended); ev.Time.IsZero() {
 		ev.Time = webhookverify.ParseEventTime(started)
 	}
-	return ev
+	return ev, true
 }
 
 // mapStatus maps Okra's callback status to the canonical status.
