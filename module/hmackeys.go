@@ -16,19 +16,26 @@ type HMACKeys struct {
 	pools []sync.Pool
 }
 
+// keyedMAC is a pooled keyed hash with room for its sum, so that Match
+// needs no heap buffer (a local array passed to hash.Hash.Sum escapes).
+type keyedMAC struct {
+	hash.Hash
+	sum [64]byte
+}
+
 // NewHMACKeys prepares HMACs with newHash under each key.
 func NewHMACKeys(newHash func() hash.Hash, keys [][]byte) *HMACKeys {
 	k := &HMACKeys{pools: make([]sync.Pool, len(keys))}
 	for i, key := range keys {
 		key := key
-		k.pools[i].New = func() any { return hmac.New(newHash, key) }
+		k.pools[i].New = func() any { return &keyedMAC{Hash: hmac.New(newHash, key)} }
 	}
 	return k
 }
 
 // Sign returns the HMAC of the concatenated parts under the first key.
 func (k *HMACKeys) Sign(parts ...[]byte) []byte {
-	m := k.pools[0].Get().(hash.Hash)
+	m := k.pools[0].Get().(*keyedMAC)
 	defer k.pools[0].Put(m)
 	m.Reset()
 	for _, p := range parts {
@@ -39,36 +46,36 @@ func (k *HMACKeys) Sign(parts ...[]byte) []byte {
 
 // Match reports whether one of candidates equals the HMAC of the
 // concatenated parts under one of the keys. Every comparison is constant
-// time.
+// time, and every key is tried whatever the outcome.
 func (k *HMACKeys) Match(candidates [][]byte, parts ...[]byte) bool {
-	var sum [64]byte
 	ok := false
 	for i := range k.pools {
-		m := k.pools[i].Get().(hash.Hash)
+		m := k.pools[i].Get().(*keyedMAC)
 		m.Reset()
 		for _, p := range parts {
 			m.Write(p)
 		}
-		mac := m.Sum(sum[:0])
-		k.pools[i].Put(m)
+		mac := m.Sum(m.sum[:0])
 		for _, c := range candidates {
 			if hmac.Equal(mac, c) {
 				ok = true
 			}
 		}
+		k.pools[i].Put(m) // mac aliases m.sum: compare first
 	}
 	return ok
 }
 
 // CheckTimestamp fails when t is further than tolerance from now, in
-// either direction.
+// either direction. It compares instants rather than a difference, which
+// time.Time.Sub saturates (and negating the minimum Duration overflows):
+// a timestamp centuries away must fail too.
 func CheckTimestamp(t, now time.Time, tolerance time.Duration) error {
-	d := now.Sub(t)
-	if d > tolerance {
-		return fmt.Errorf("%w: %s old, tolerance %s", ErrTimestampOutOfTolerance, d.Round(time.Second), tolerance)
+	if t.Before(now.Add(-tolerance)) {
+		return fmt.Errorf("%w: %s old, tolerance %s", ErrTimestampOutOfTolerance, now.Sub(t).Round(time.Second), tolerance)
 	}
-	if -d > tolerance {
-		return fmt.Errorf("%w: %s in the future, tolerance %s", ErrTimestampOutOfTolerance, (-d).Round(time.Second), tolerance)
+	if t.After(now.Add(tolerance)) {
+		return fmt.Errorf("%w: %s in the future, tolerance %s", ErrTimestampOutOfTolerance, t.Sub(now).Round(time.Second), tolerance)
 	}
 	return nil
 }

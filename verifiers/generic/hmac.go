@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
@@ -66,9 +67,15 @@ type HMAC struct {
 	// Field paths promote values of a JSON body into the envelope.
 	webhookverify.FieldPaths
 
-	keys    *webhookverify.HMACKeys
-	payload []payloadPart
+	keys     *webhookverify.HMACKeys
+	payload  []payloadPart
+	header   string // Header in canonical form
+	tsHeader string // TimestampHeader in canonical form
 }
+
+// maxPayloadParts is how many template parts a message holds without a
+// heap allocation; longer templates still work.
+const maxPayloadParts = 8
 
 // payloadPart is one piece of the payload template: literal text, the body,
 // the timestamp or a header.
@@ -119,6 +126,9 @@ func (v *HMAC) Provision(caddy.Context) error {
 	if v.payload, err = parsePayload(v.Payload, v.TimestampHeader != ""); err != nil {
 		return fmt.Errorf("hmac: %w", err)
 	}
+	// Canonical names make each request's header lookup allocation-free.
+	v.header = http.CanonicalHeaderKey(v.Header)
+	v.tsHeader = http.CanonicalHeaderKey(v.TimestampHeader)
 	keys, err := v.Secrets.ResolveRequired("hmac")
 	if err != nil {
 		return err
@@ -180,12 +190,8 @@ func headerPlaceholder(name string) string {
 	return ""
 }
 
-// message returns the signed bytes' parts for a request.
-func (v *HMAC) message(r *http.Request, body []byte, ts string) [][]byte {
-	if len(v.payload) == 1 {
-		return [][]byte{body}
-	}
-	msg := make([][]byte, 0, len(v.payload))
+// appendMessage appends the signed bytes' parts for a request to msg.
+func (v *HMAC) appendMessage(msg [][]byte, r *http.Request, body []byte, ts string) [][]byte {
 	for _, p := range v.payload {
 		switch p.kind {
 		case 'l':
@@ -205,7 +211,7 @@ func (v *HMAC) message(r *http.Request, body []byte, ts string) [][]byte {
 func (v *HMAC) Verify(r *http.Request, body []byte, now time.Time) (webhookverify.Event, error) {
 	var ts string
 	if v.TimestampHeader != "" {
-		ts = r.Header.Get(v.TimestampHeader)
+		ts = r.Header.Get(v.tsHeader)
 		t, err := webhookverify.ParseUnixTimestamp(ts, v.TimestampMillis)
 		if err != nil {
 			return webhookverify.Event{}, fmt.Errorf("%w: header %s", err, v.TimestampHeader)
@@ -214,27 +220,42 @@ func (v *HMAC) Verify(r *http.Request, body []byte, now time.Time) (webhookverif
 			return webhookverify.Event{}, err
 		}
 	}
-	values := r.Header.Values(v.Header)
+	values := r.Header[v.header] // v.header is canonical: no lookup cost
 	if len(values) == 0 || strings.TrimSpace(strings.Join(values, "")) == "" {
 		return webhookverify.Event{}, fmt.Errorf("%w: header %s", webhookverify.ErrMissingSignature, v.Header)
 	}
-	candidates := decodeSignatures(values, v.Prefix, v.Encoding)
-	if len(candidates) == 0 {
+	var (
+		bufArray   [4 * 64]byte // room for four SHA-512-sized signatures
+		spanArray  [maxSignatures]span
+		candidates [maxSignatures][]byte
+	)
+	buf, spans := decodeSignatures(bufArray[:0], spanArray[:0], values, v.Prefix, v.Encoding)
+	for i, sp := range spans {
+		candidates[i] = buf[sp.start:sp.end]
+	}
+	if len(spans) == 0 {
 		return webhookverify.Event{}, fmt.Errorf("%w: header %s", webhookverify.ErrMalformedSignature, v.Header)
 	}
-	if !v.keys.Match(candidates, v.message(r, body, ts)...) {
+	var parts [maxPayloadParts][]byte
+	if !v.keys.Match(candidates[:len(spans)], v.appendMessage(parts[:0], r, body, ts)...) {
 		return webhookverify.Event{}, webhookverify.ErrInvalidSignature
 	}
 	return v.Extract(body), nil
 }
 
-// decodeSignatures returns the decodable signatures in header values. A
-// value may hold several, separated by spaces; a comma-separated list is
-// also read, so that "v1,<sig>" and "sha256=<a>,sha256=<b>" both work.
-func decodeSignatures(values []string, prefix string, enc webhookverify.Encoding) [][]byte {
-	var out [][]byte
+// span locates one decoded signature in a buffer.
+type span struct{ start, end int }
+
+// decodeSignatures decodes the signatures in header values (at most
+// maxSignatures), appending their bytes to buf and their places in buf to
+// spans; undecodable ones are skipped. A value may hold several, separated
+// by spaces; a comma-separated list is also read, so that "v1,<sig>" and
+// "sha256=<a>,sha256=<b>" both work. Spans rather than slices keep a
+// caller's stack buffer on the stack, and hex is decoded in place, so a
+// verification allocates nothing here.
+func decodeSignatures(buf []byte, spans []span, values []string, prefix string, enc webhookverify.Encoding) ([]byte, []span) {
 	try := func(s string) {
-		if len(out) >= maxSignatures || s == "" {
+		if len(spans) >= maxSignatures || s == "" {
 			return
 		}
 		if prefix != "" {
@@ -243,22 +264,78 @@ func decodeSignatures(values []string, prefix string, enc webhookverify.Encoding
 				return
 			}
 		}
-		if b, err := enc.Decode(s); err == nil && len(b) > 0 {
-			out = append(out, b)
+		start, ok := len(buf), false
+		if enc == webhookverify.Hex {
+			buf, ok = appendHex(buf, s)
+		} else if b, err := enc.Decode(s); err == nil {
+			buf, ok = append(buf, b...), true
+		}
+		if ok && len(buf) > start {
+			spans = append(spans, span{start, len(buf)})
 		}
 	}
-	for _, value := range values {
-		for _, field := range strings.Fields(value) {
-			before := len(out)
-			try(field)
-			if len(out) == before && strings.Contains(field, ",") {
-				for _, part := range strings.Split(field, ",") {
-					try(part)
-				}
+	field := func(f string) {
+		before := len(spans)
+		try(f)
+		if len(spans) == before && strings.Contains(f, ",") {
+			for part := range strings.SplitSeq(f, ",") {
+				try(part)
 			}
 		}
 	}
-	return out
+	for _, value := range values {
+		if oneField(value) { // the usual case, without the rune-by-rune split
+			field(value)
+			continue
+		}
+		for f := range strings.FieldsSeq(value) {
+			field(f)
+		}
+	}
+	return buf, spans
+}
+
+// oneField reports whether strings.Fields(s) is just s: s is not empty
+// and has no byte that could start a space (every Unicode space is either
+// ASCII, at most ' ', or not ASCII).
+func oneField(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// appendHex appends the bytes of hex text s to dst. It accepts what
+// hex.DecodeString accepts (an even number of digits, either case); on
+// anything else ok is false and dst is returned unchanged.
+func appendHex(dst []byte, s string) (out []byte, ok bool) {
+	if len(s)%2 != 0 {
+		return dst, false
+	}
+	n := len(dst)
+	for i := 0; i < len(s); i += 2 {
+		hi, ok1 := fromHexDigit(s[i])
+		lo, ok2 := fromHexDigit(s[i+1])
+		if !ok1 || !ok2 {
+			return dst[:n], false
+		}
+		dst = append(dst, hi<<4|lo)
+	}
+	return dst, true
+}
+
+func fromHexDigit(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
 
 // Sign sets the signature (and timestamp) headers as the provider would.
@@ -272,7 +349,8 @@ func (v *HMAC) Sign(r *http.Request, body []byte, now time.Time) ([]byte, error)
 		}
 		r.Header.Set(v.TimestampHeader, ts)
 	}
-	mac := v.keys.Sign(v.message(r, body, ts)...)
+	var parts [maxPayloadParts][]byte
+	mac := v.keys.Sign(v.appendMessage(parts[:0], r, body, ts)...)
 	r.Header.Set(v.Header, v.Prefix+v.Encoding.Encode(mac))
 	return body, nil
 }
