@@ -1,7 +1,6 @@
 package webhookverify
 
 import (
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
+	"github.com/zeebo/blake3"
 )
 
 // The envelope modes.
@@ -28,8 +28,9 @@ func checkEnvelopeMode(mode string) error {
 	return fmt.Errorf("envelope %q: use binary, structured or off", mode)
 }
 
-// attribute is one CloudEvents context attribute.
-type attribute struct{ name, value string }
+// attribute is one CloudEvents context attribute and its binary-mode
+// header name, already in canonical form.
+type attribute struct{ name, header, value string }
 
 // cloudEventAttributes returns the CloudEvents 1.0 attributes for a
 // verified webhook, in a fixed order, leaving out empty optional ones.
@@ -40,24 +41,24 @@ func (h *Handler) cloudEventAttributes(r *http.Request, ev Event, body []byte) [
 	}
 	typ := ev.Type
 	if typ == "" {
-		typ = h.provider + ".webhook"
+		typ = h.defaultType
 	}
 	t := ev.Time
 	if t.IsZero() {
 		t = h.now()
 	}
 	attrs := []attribute{
-		{"specversion", "1.0"},
-		{"id", id},
-		{"source", h.Source},
-		{"type", typ},
-		{"time", t.UTC().Format(time.RFC3339Nano)},
-		{"subject", ev.Subject},
-		{"provider", h.provider},
-		{"paymentstatus", string(ev.Status)},
-		{"amount", ev.Amount},
-		{"currency", ev.Currency},
-		{"reference", ev.Reference},
+		{"specversion", "Ce-Specversion", "1.0"},
+		{"id", "Ce-Id", id},
+		{"source", "Ce-Source", h.Source},
+		{"type", "Ce-Type", typ},
+		{"time", "Ce-Time", t.UTC().Format(time.RFC3339Nano)},
+		{"subject", "Ce-Subject", ev.Subject},
+		{"provider", "Ce-Provider", h.provider},
+		{"paymentstatus", "Ce-Paymentstatus", string(ev.Status)},
+		{"amount", "Ce-Amount", ev.Amount},
+		{"currency", "Ce-Currency", ev.Currency},
+		{"reference", "Ce-Reference", ev.Reference},
 	}
 	out := attrs[:0]
 	for _, a := range attrs {
@@ -72,7 +73,7 @@ func (h *Handler) cloudEventAttributes(r *http.Request, ev Event, body []byte) [
 // retried, gets the same id. A callback without a body is identified by its
 // query string.
 func digestID(provider string, r *http.Request, body []byte) string {
-	d := sha256.New()
+	d := blake3.New()
 	d.Write([]byte(provider))
 	d.Write([]byte{0})
 	if len(body) == 0 {
@@ -105,7 +106,7 @@ func (h *Handler) applyEnvelope(r *http.Request, repl *caddy.Replacer, ev Event,
 
 	if h.Envelope != EnvelopeStructured || len(body) == 0 {
 		for _, a := range attrs {
-			r.Header.Set("Ce-"+a.name, percentEncode(a.value))
+			r.Header[a.header] = []string{percentEncode(a.value)}
 		}
 		return body
 	}

@@ -66,14 +66,15 @@ type Handler struct {
 	// "/webhook_verify/<provider>". Set it to tell routes apart.
 	Source string `json:"source,omitempty"`
 
-	provider string
-	verifier Verifier
-	allow    []netip.Prefix
-	enforce  bool
-	maxBody  int64
-	logger   *zap.Logger
-	metrics  *metrics
-	now      func() time.Time
+	provider    string
+	defaultType string // ce-type when the verifier gives none
+	verifier    Verifier
+	allow       []netip.Prefix
+	enforce     bool
+	maxBody     int64
+	logger      *zap.Logger
+	metrics     *metrics
+	now         func() time.Time
 }
 
 // CaddyModule returns the Caddy module information.
@@ -103,6 +104,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	}
 	h.verifier = v
 	h.provider = mod.(caddy.Module).CaddyModule().ID.Name()
+	h.defaultType = h.provider + ".webhook"
 
 	h.allow, err = ParseAllowIPs(h.AllowIPs)
 	if err != nil {
