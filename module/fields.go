@@ -80,6 +80,22 @@ func (p *FieldPaths) any() bool {
 		p.Status != "" || p.Amount != "" || p.Currency != "" || p.Reference != ""
 }
 
+// IsTypeToken reports whether s is safe to append to an event type or use
+// as an id taken from a request: 1 to 64 ASCII letters, digits, '_', '-'
+// or '.'.
+func IsTypeToken(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
 // ParseEventTime parses an RFC 3339 time or a Unix time in seconds (or in
 // milliseconds, when above 10^12). It returns the zero time when s is empty
 // or not a time.

@@ -68,6 +68,26 @@ func (s *Secrets) UnmarshalSecret(d *caddyfile.Dispenser) error {
 	return nil
 }
 
+// UnmarshalOnlySecrets parses the block of a verifier whose only
+// subdirective is secret: `<provider> { secret <value>... }`. unknown is the
+// error for any other subdirective (a format with one %q for its name);
+// missing is the error when no secret is given. Both name the line.
+func (s *Secrets) UnmarshalOnlySecrets(d *caddyfile.Dispenser, unknown, missing string) error {
+	d.Next() // provider name
+	for d.NextBlock(0) {
+		if d.Val() != "secret" {
+			return d.Errf(unknown, d.Val())
+		}
+		if err := s.UnmarshalSecret(d); err != nil {
+			return err
+		}
+	}
+	if len(*s) == 0 {
+		return d.Err(missing)
+	}
+	return nil
+}
+
 // EqualToken reports in constant time whether got equals one of keys. Both
 // sides are hashed first, so neither the content nor the length of a key is
 // revealed by timing. It checks every key, whatever the outcome.

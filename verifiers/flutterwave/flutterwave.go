@@ -140,7 +140,7 @@ func (v *Flutterwave) Verify(r *http.Request, body []byte, _ time.Time) (webhook
 		Time:      webhookverify.ParseEventTime(first(scalar(data[6]), scalar(data[7]))),
 	}
 	ev.Subject = ev.Reference
-	if isToken(event) {
+	if webhookverify.IsTypeToken(event) {
 		ev.Type = TypePrefix + event
 		if id := scalar(data[0]); id != "" {
 			ev.ID = event + ":" + id
@@ -215,21 +215,6 @@ func first(a, b string) string {
 	return b
 }
 
-// isToken reports whether s can extend an event type: 1 to 64 ASCII
-// letters, digits, '_', '-' or '.'.
-func isToken(s string) bool {
-	if s == "" || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == '.') {
-			return false
-		}
-	}
-	return true
-}
-
 // Sign sets verif-hash to the first secret, as Flutterwave would.
 func (v *Flutterwave) Sign(r *http.Request, body []byte, _ time.Time) ([]byte, error) {
 	r.Header.Set(TokenHeader, string(v.keys[0]))
@@ -242,21 +227,8 @@ func (v *Flutterwave) Sign(r *http.Request, body []byte, _ time.Time) ([]byte, e
 //	    secret <value>...   # required; the dashboard's secret hash; several = rotation
 //	}
 func (v *Flutterwave) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
-	d.Next() // provider name
-	for d.NextBlock(0) {
-		switch d.Val() {
-		case "secret":
-			if err := v.Secrets.UnmarshalSecret(d); err != nil {
-				return err
-			}
-		default:
-			return d.Errf("unrecognized subdirective %q for provider flutterwave: it takes only 'secret <value>' (the secret hash); for another header use the token provider", d.Val())
-		}
-	}
-	if len(v.Secrets) == 0 {
-		return d.Errf("flutterwave needs the secret hash: add 'secret {env.FLUTTERWAVE_SECRET_HASH}'")
-	}
-	return nil
+	return v.Secrets.UnmarshalOnlySecrets(d, "unrecognized subdirective %q for provider flutterwave: it takes only 'secret <value>' (the secret hash); for another header use the token provider",
+		"flutterwave needs the secret hash: add 'secret {env.FLUTTERWAVE_SECRET_HASH}'")
 }
 
 // Interface guards

@@ -109,7 +109,7 @@ func (v *GitHub) Verify(r *http.Request, body []byte, now time.Time) (webhookver
 		action = formAction(r, body)
 	}
 	out := webhookverify.Event{Type: TypePrefix}
-	if isToken(action) {
+	if webhookverify.IsTypeToken(action) {
 		out.Type += "." + action
 	}
 	return out, nil
@@ -132,21 +132,6 @@ func formAction(r *http.Request, body []byte) string {
 	return a.Str
 }
 
-// isToken reports whether s can extend an event type: 1 to 64 ASCII
-// letters, digits, '_', '-' or '.'.
-func isToken(s string) bool {
-	if s == "" || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == '.') {
-			return false
-		}
-	}
-	return true
-}
-
 // Sign sets X-Hub-Signature-256 as GitHub would, with the first secret.
 func (v *GitHub) Sign(r *http.Request, body []byte, now time.Time) ([]byte, error) {
 	return v.hmac.Sign(r, body, now)
@@ -158,21 +143,8 @@ func (v *GitHub) Sign(r *http.Request, body []byte, now time.Time) ([]byte, erro
 //	    secret <value>...   # required; repeatable; several = rotation
 //	}
 func (v *GitHub) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
-	d.Next() // provider name
-	for d.NextBlock(0) {
-		switch d.Val() {
-		case "secret":
-			if err := v.Secrets.UnmarshalSecret(d); err != nil {
-				return err
-			}
-		default:
-			return d.Errf("unrecognized subdirective %q for provider github: it takes only 'secret <value>' (the scheme is fixed)", d.Val())
-		}
-	}
-	if len(v.Secrets) == 0 {
-		return d.Errf("github needs the webhook secret: add 'secret {env.GITHUB_WEBHOOK_SECRET}'")
-	}
-	return nil
+	return v.Secrets.UnmarshalOnlySecrets(d, "unrecognized subdirective %q for provider github: it takes only 'secret <value>' (the scheme is fixed)",
+		"github needs the webhook secret: add 'secret {env.GITHUB_WEBHOOK_SECRET}'")
 }
 
 // Interface guards

@@ -149,7 +149,7 @@ func (v *Paystack) Verify(r *http.Request, body []byte, now time.Time) (webhookv
 	// ev.Type is the "event" string; FieldPaths leaves it empty when the
 	// body is not JSON or has no "event".
 	event := ev.Type
-	if !isToken(event) || gjson.GetBytes(body, "event").Type != gjson.String {
+	if !webhookverify.IsTypeToken(event) || gjson.GetBytes(body, "event").Type != gjson.String {
 		return webhookverify.Event{}, fmt.Errorf("%w: paystack sends a JSON object with a string \"event\"", webhookverify.ErrMalformedBody)
 	}
 	ev.Type = TypePrefix + event
@@ -177,21 +177,6 @@ func isPaymentEvent(event string) bool {
 	return false
 }
 
-// isToken reports whether s can extend an event type: 1 to 64 ASCII
-// letters, digits, '_', '-' or '.'.
-func isToken(s string) bool {
-	if s == "" || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == '.') {
-			return false
-		}
-	}
-	return true
-}
-
 // Sign sets x-paystack-signature as Paystack would, with the first secret.
 func (v *Paystack) Sign(r *http.Request, body []byte, now time.Time) ([]byte, error) {
 	return v.hmac.Sign(r, body, now)
@@ -206,22 +191,8 @@ func (v *Paystack) Sign(r *http.Request, body []byte, now time.Time) ([]byte, er
 // Add "allow_ips 52.31.139.75 52.49.173.169 52.214.14.220" (a handler
 // subdirective) to accept only Paystack's documented sources.
 func (v *Paystack) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
-	d.Next() // provider name
-	for d.NextBlock(0) {
-		switch d.Val() {
-		case "secret":
-			if err := v.Secrets.UnmarshalSecret(d); err != nil {
-				return err
-			}
-		default:
-			return d.Errf("unrecognized subdirective %q for provider paystack: it takes only 'secret <value>' (the scheme is fixed); restrict sources with 'allow_ips %s'",
-				d.Val(), strings.Join(SourceIPs, " "))
-		}
-	}
-	if len(v.Secrets) == 0 {
-		return d.Errf("paystack needs the secret key: add 'secret {env.PAYSTACK_SECRET_KEY}'")
-	}
-	return nil
+	return v.Secrets.UnmarshalOnlySecrets(d, "unrecognized subdirective %q for provider paystack: it takes only 'secret <value>' (the scheme is fixed); restrict sources with 'allow_ips "+strings.Join(SourceIPs, " ")+"'",
+		"paystack needs the secret key: add 'secret {env.PAYSTACK_SECRET_KEY}'")
 }
 
 // Interface guards

@@ -130,21 +130,8 @@ func (v *Shopify) Sign(r *http.Request, body []byte, now time.Time) ([]byte, err
 //	    secret <value>...   # required; the client secret; several = rotation
 //	}
 func (v *Shopify) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
-	d.Next() // provider name
-	for d.NextBlock(0) {
-		switch d.Val() {
-		case "secret":
-			if err := v.Secrets.UnmarshalSecret(d); err != nil {
-				return err
-			}
-		default:
-			return d.Errf("unrecognized subdirective %q for provider shopify: it takes only 'secret <value>' (the scheme is fixed)", d.Val())
-		}
-	}
-	if len(v.Secrets) == 0 {
-		return d.Errf("shopify needs the client secret: add 'secret {env.SHOPIFY_API_SECRET}'")
-	}
-	return nil
+	return v.Secrets.UnmarshalOnlySecrets(d, "unrecognized subdirective %q for provider shopify: it takes only 'secret <value>' (the scheme is fixed)",
+		"shopify needs the client secret: add 'secret {env.SHOPIFY_API_SECRET}'")
 }
 
 // Interface guards

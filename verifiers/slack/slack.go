@@ -118,28 +118,13 @@ func (v *Slack) Verify(r *http.Request, body []byte, now time.Time) (webhookveri
 		return webhookverify.Event{}, err
 	}
 	out := webhookverify.Event{Type: TypePrefix, Time: ev.Time}
-	if isToken(ev.Type) {
+	if webhookverify.IsTypeToken(ev.Type) {
 		out.Type += "." + ev.Type
 	}
-	if isToken(ev.ID) {
+	if webhookverify.IsTypeToken(ev.ID) {
 		out.ID = ev.ID
 	}
 	return out, nil
-}
-
-// isToken reports whether s can extend an event type or be an id: 1 to 64
-// ASCII letters, digits, '_', '-' or '.'.
-func isToken(s string) bool {
-	if s == "" || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == '.') {
-			return false
-		}
-	}
-	return true
 }
 
 // Sign sets X-Slack-Request-Timestamp to now and X-Slack-Signature as
