@@ -37,10 +37,11 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    enforce on|off             # off = shadow mode; default on
 //	    envelope binary|structured|off  # default binary
 //	    source <uri>               # CloudEvents source; default /webhook_verify/<provider>
+//	    dedup [{ … }]              # replay protection; see Dedup.UnmarshalCaddyfile
 //	    <provider-specific subdirectives>
 //	}
 //
-// allow_ips, max_body, enforce, envelope and source belong to the handler;
+// allow_ips, max_body, enforce, envelope, source and dedup belong to the handler;
 // every other subdirective, secret included, is the verifier's and is
 // handed to the verifier module's own Caddyfile parser. Secrets should be
 // placeholders such as {env.X} or {file./path}: they are resolved when the
@@ -48,7 +49,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // directive name
 	if !d.NextArg() {
-		return d.Errf("webhook_verify needs a provider, e.g. 'webhook_verify hmac { … }'; available: %s", availableProviders())
+		return d.Errf("webhook_verify needs a provider, e.g. 'webhook_verify hmac { … }'; available: %s", available(VerifierNamespace))
 	}
 	providerTok := d.Token()
 	provider := d.Val()
@@ -57,7 +58,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	}
 	info, err := caddy.GetModule(VerifierNamespace + "." + provider)
 	if err != nil {
-		return d.Errf("unknown provider %q: available: %s", provider, availableProviders())
+		return d.Errf("unknown provider %q: available: %s", provider, available(VerifierNamespace))
 	}
 
 	verifierTokens := []caddyfile.Token{providerTok}
@@ -119,6 +120,11 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			if d.NextArg() {
 				return d.ArgErr()
 			}
+		case "dedup":
+			h.Dedup = new(Dedup)
+			if err := h.Dedup.UnmarshalCaddyfile(d); err != nil {
+				return err
+			}
 		case "source":
 			if !d.NextArg() {
 				return d.Errf("source needs a URI reference, e.g. source /payments/numipay")
@@ -149,9 +155,10 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	return nil
 }
 
-func availableProviders() string {
+// available lists the names of the modules in a namespace.
+func available(namespace string) string {
 	var names []string
-	for _, m := range caddy.GetModules(VerifierNamespace) {
+	for _, m := range caddy.GetModules(namespace) {
 		names = append(names, m.ID.Name())
 	}
 	sort.Strings(names)

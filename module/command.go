@@ -138,10 +138,10 @@ func runSign(cmd *cobra.Command, args []string) error {
 	asCurl, _ := f.GetBool("curl")
 
 	if !providerName.MatchString(provider) {
-		return fmt.Errorf("unknown provider %q: available: %s", provider, availableProviders())
+		return fmt.Errorf("unknown provider %q: available: %s", provider, available(VerifierNamespace))
 	}
 	if _, err := caddy.GetModule(VerifierNamespace + "." + provider); err != nil {
-		return fmt.Errorf("unknown provider %q: available: %s", provider, availableProviders())
+		return fmt.Errorf("unknown provider %q: available: %s", provider, available(VerifierNamespace))
 	}
 
 	// The body.

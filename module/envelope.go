@@ -34,10 +34,9 @@ type attribute struct{ name, header, value string }
 
 // cloudEventAttributes returns the CloudEvents 1.0 attributes for a
 // verified webhook, in a fixed order, leaving out empty optional ones.
-func (h *Handler) cloudEventAttributes(r *http.Request, ev Event, body []byte) []attribute {
-	id := ev.ID
-	if id == "" {
-		id = digestID(h.provider, r, body)
+func (h *Handler) cloudEventAttributes(ev Event, digest *bodyDigest) []attribute {
+	if ev.ID == "" {
+		ev.ID = hex.EncodeToString(digest.get()[:])
 	}
 	typ := ev.Type
 	if typ == "" {
@@ -49,7 +48,7 @@ func (h *Handler) cloudEventAttributes(r *http.Request, ev Event, body []byte) [
 	}
 	attrs := []attribute{
 		{"specversion", "Ce-Specversion", "1.0"},
-		{"id", "Ce-Id", id},
+		{"id", "Ce-Id", ev.ID},
 		{"source", "Ce-Source", h.Source},
 		{"type", "Ce-Type", typ},
 		{"time", "Ce-Time", t.UTC().Format(time.RFC3339Nano)},
@@ -69,30 +68,46 @@ func (h *Handler) cloudEventAttributes(r *http.Request, ev Event, body []byte) [
 	return out
 }
 
-// digestID is a stable id for a webhook without one: the same delivery,
-// retried, gets the same id. A callback without a body is identified by its
-// query string.
-func digestID(provider string, r *http.Request, body []byte) string {
-	d := blake3.New()
-	d.Write([]byte(provider))
-	d.Write([]byte{0})
-	if len(body) == 0 {
-		d.Write([]byte(r.URL.RawQuery))
-	} else {
-		d.Write(body)
+// bodyDigest identifies a webhook by its content: the same delivery,
+// retried, gets the same digest. It is the envelope's id when the provider
+// gives none, and the dedup key when the credential covers no id. A
+// callback without a body is identified by its query string. It is made
+// once, when first needed.
+type bodyDigest struct {
+	provider string
+	r        *http.Request
+	body     []byte
+	done     bool
+	sum      [16]byte
+}
+
+func (d *bodyDigest) get() *[16]byte {
+	if !d.done {
+		h := blake3.New()
+		h.WriteString(d.provider)
+		h.Write([]byte{0})
+		if len(d.body) == 0 {
+			h.WriteString(d.r.URL.RawQuery)
+		} else {
+			h.Write(d.body)
+		}
+		var sum [32]byte
+		h.Sum(sum[:0])
+		copy(d.sum[:], sum[:])
+		d.done = true
 	}
-	return hex.EncodeToString(d.Sum(nil)[:16])
+	return &d.sum
 }
 
 // applyEnvelope sets the routing placeholders and, depending on the mode,
 // the ce-* headers or a structured CloudEvents body. It returns the body to
 // forward.
-func (h *Handler) applyEnvelope(r *http.Request, repl *caddy.Replacer, ev Event, body []byte) []byte {
+func (h *Handler) applyEnvelope(r *http.Request, repl *caddy.Replacer, ev Event, digest *bodyDigest, body []byte) []byte {
 	if h.Envelope == EnvelopeOff {
 		setEventPlaceholders(repl, ev)
 		return body
 	}
-	attrs := h.cloudEventAttributes(r, ev, body)
+	attrs := h.cloudEventAttributes(ev, digest)
 	for _, a := range attrs {
 		switch a.name {
 		case "id":

@@ -60,6 +60,13 @@ var (
 	ErrDuplicateKey = NewFailure(http.StatusBadRequest, "duplicate_json_key")
 	// ErrMalformedRequest: the query or headers are not the provider's shape (400).
 	ErrMalformedRequest = NewFailure(http.StatusBadRequest, "malformed_request")
+
+	// ErrInFlight: the same webhook is being delivered by another request
+	// right now (409, with Retry-After). Only with dedup.
+	ErrInFlight = NewFailure(http.StatusConflict, "in_flight")
+	// ErrStoreUnavailable: the dedup store could not answer and
+	// on_store_error is closed (503, with Retry-After).
+	ErrStoreUnavailable = NewFailure(http.StatusServiceUnavailable, "store_unavailable")
 )
 
 // ErrUnknown is the reason reported for a verifier error that wraps no Failure.

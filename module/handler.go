@@ -66,7 +66,14 @@ type Handler struct {
 	// "/webhook_verify/<provider>". Set it to tell routes apart.
 	Source string `json:"source,omitempty"`
 
+	// Dedup turns on replay protection and exactly-once forwarding: a
+	// verified webhook already delivered within the window is answered 200
+	// and not forwarded again. Off when absent; {} uses the defaults (this
+	// Caddy's memory, a 72h window).
+	Dedup *Dedup `json:"dedup,omitempty"`
+
 	provider    string
+	coverage    Coverage
 	defaultType string // ce-type when the verifier gives none
 	verifier    Verifier
 	allow       []netip.Prefix
@@ -105,6 +112,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	h.verifier = v
 	h.provider = mod.(caddy.Module).CaddyModule().ID.Name()
 	h.defaultType = h.provider + ".webhook"
+	if c, ok := v.(Coverer); ok {
+		h.coverage = c.Covers()
+	}
 
 	h.allow, err = ParseAllowIPs(h.AllowIPs)
 	if err != nil {
@@ -123,6 +133,11 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	}
 	if h.Source == "" {
 		h.Source = "/webhook_verify/" + h.provider
+	}
+	if h.Dedup != nil {
+		if err := h.Dedup.provision(ctx, h.provider, h.coverage); err != nil {
+			return err
+		}
 	}
 	h.metrics, err = newMetrics(ctx.GetMetricsRegistry())
 	return err
@@ -190,15 +205,28 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		h.logger.Warn("webhook failed verification; forwarded (enforce off)", h.logFields(r, f, failed)...)
 		r.Header.Set("Webhook-Verified", "false")
 		r.Header.Set("Webhook-Error", f.Code)
-	} else {
-		repl.Set("http.webhook.verified", true)
-		h.metrics.requests.WithLabelValues(h.provider, "verified", "").Inc()
-		r.Header.Set("Webhook-Verified", "true")
-		forward = h.applyEnvelope(r, repl, ev, forward)
+		body.forward(r, forward)
+		return next.ServeHTTP(w, r)
 	}
 
+	repl.Set("http.webhook.verified", true)
+	h.metrics.requests.WithLabelValues(h.provider, "verified", "").Inc()
+	r.Header.Set("Webhook-Verified", "true")
+	// One digest of the raw body, made when first needed, serves both the
+	// envelope's id and the dedup key.
+	digest := &bodyDigest{provider: h.provider, r: r, body: forward}
+	var key Key
+	if h.Dedup != nil {
+		key = h.dedupKey(ev, forward, digest)
+	} else {
+		repl.Set("http.webhook.dedup", dedupOff)
+	}
+	forward = h.applyEnvelope(r, repl, ev, digest, forward)
 	body.forward(r, forward)
-	return next.ServeHTTP(w, r)
+	if h.Dedup == nil {
+		return next.ServeHTTP(w, r)
+	}
+	return h.deliver(w, r, repl, key, next)
 }
 
 // checkIP returns ErrIPNotAllowed when allow_ips is set and the client IP

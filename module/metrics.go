@@ -10,8 +10,10 @@ import (
 // registry so that they appear on the admin /metrics endpoint. Labels are
 // bounded: provider, outcome and reason code, never a client address or id.
 type metrics struct {
-	requests *prometheus.CounterVec
-	duration *prometheus.HistogramVec
+	requests      *prometheus.CounterVec
+	duration      *prometheus.HistogramVec
+	dedup         *prometheus.CounterVec
+	storeDuration *prometheus.HistogramVec
 }
 
 func newMetrics(reg *prometheus.Registry) (*metrics, error) {
@@ -37,7 +39,26 @@ func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &metrics{requests: requests, duration: duration}, nil
+	dedup, err := register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "caddy",
+		Subsystem: "webhook_verify",
+		Name:      "dedup_total",
+		Help:      "Replay protection by provider and outcome: new, duplicate, in_flight, unchecked, store_unavailable, and commit_error, release_error, renew_error.",
+	}, []string{"provider", "outcome"}))
+	if err != nil {
+		return nil, err
+	}
+	storeDuration, err := register(reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Namespace: "caddy",
+		Subsystem: "webhook_verify",
+		Name:      "dedup_store_duration_seconds",
+		Help:      "Time the dedup store took to answer, by store and operation (reserve, renew, commit, release).",
+		Buckets:   []float64{.00001, .00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
+	}, []string{"store", "op"}))
+	if err != nil {
+		return nil, err
+	}
+	return &metrics{requests: requests, duration: duration, dedup: dedup, storeDuration: storeDuration}, nil
 }
 
 // register registers c, or returns the collector already registered under

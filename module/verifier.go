@@ -30,6 +30,30 @@ type Signer interface {
 	Sign(r *http.Request, body []byte, now time.Time) ([]byte, error)
 }
 
+// Coverage says what a verifier's credential covers. Replay protection keys
+// a webhook only on covered material: otherwise a captured webhook could be
+// replayed with a changed id and walk past it.
+type Coverage struct {
+	// EventID: Event.ID is covered by the credential (a signed header, or
+	// a field of a signed body), so it may key the webhook.
+	EventID bool
+
+	// Body: every byte of the body is covered, so a digest of the body, or
+	// a field of it, may key the webhook.
+	Body bool
+
+	// Tolerance is how long a signed timestamp stays acceptable; zero when
+	// no time is signed. The dedup window must be at least as long.
+	Tolerance time.Duration
+}
+
+// Coverer is implemented by verifiers whose credential covers anything of
+// the request. A verifier that does not implement it is taken to cover
+// nothing: a shared token, which anyone who holds it can send with any body.
+type Coverer interface {
+	Covers() Coverage
+}
+
 // Event holds what a verifier learned about a verified webhook, in the same
 // shape for every provider. Verifiers fill only values the provider's
 // credential covers and leave the rest empty; nothing is invented.

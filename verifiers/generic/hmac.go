@@ -446,9 +446,24 @@ func (v *HMAC) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	return nil
 }
 
+// Covers implements webhookverify.Coverer: the body when the
+// payload template holds {body}, the timestamp when one is configured.
+func (v *HMAC) Covers() webhookverify.Coverage {
+	cov := webhookverify.Coverage{}
+	for _, p := range v.payload {
+		cov.Body = cov.Body || p.kind == 'b'
+	}
+	cov.EventID = cov.Body // the id is read from the body
+	if v.tsHeader != "" {
+		cov.Tolerance = time.Duration(v.Tolerance)
+	}
+	return cov
+}
+
 // Interface guards
 var (
 	_ webhookverify.Verifier = (*HMAC)(nil)
+	_ webhookverify.Coverer  = (*HMAC)(nil)
 	_ webhookverify.Signer   = (*HMAC)(nil)
 	_ caddy.Provisioner      = (*HMAC)(nil)
 	_ caddyfile.Unmarshaler  = (*HMAC)(nil)

@@ -147,9 +147,16 @@ func (v *GitHub) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		"github needs the webhook secret: add 'secret {env.GITHUB_WEBHOOK_SECRET}'")
 }
 
+// Covers implements webhookverify.Coverer: the HMAC covers the raw
+// body, from which the event id is read.
+func (v *GitHub) Covers() webhookverify.Coverage {
+	return webhookverify.Coverage{EventID: true, Body: true}
+}
+
 // Interface guards
 var (
 	_ webhookverify.Verifier = (*GitHub)(nil)
+	_ webhookverify.Coverer  = (*GitHub)(nil)
 	_ webhookverify.Signer   = (*GitHub)(nil)
 	_ caddy.Provisioner      = (*GitHub)(nil)
 	_ caddyfile.Unmarshaler  = (*GitHub)(nil)

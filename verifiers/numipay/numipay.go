@@ -320,9 +320,17 @@ func (v *Numipay) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	return nil
 }
 
+// Covers implements webhookverify.Coverer: the signature covers the
+// transaction id and status that make the event id, but not every byte of
+// the body (a re-serialized body also verifies).
+func (v *Numipay) Covers() webhookverify.Coverage {
+	return webhookverify.Coverage{EventID: true}
+}
+
 // Interface guards
 var (
 	_ webhookverify.Verifier = (*Numipay)(nil)
+	_ webhookverify.Coverer  = (*Numipay)(nil)
 	_ webhookverify.Signer   = (*Numipay)(nil)
 	_ caddy.Provisioner      = (*Numipay)(nil)
 	_ caddyfile.Unmarshaler  = (*Numipay)(nil)

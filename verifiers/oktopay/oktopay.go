@@ -387,9 +387,19 @@ func (v *Oktopay) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	return nil
 }
 
+// Covers implements webhookverify.Coverer: in hmac mode the HMAC
+// covers the raw body; in key mode the secret covers nothing of the request.
+func (v *Oktopay) Covers() webhookverify.Coverage {
+	if v.Mode == ModeHMAC {
+		return webhookverify.Coverage{EventID: true, Body: true}
+	}
+	return webhookverify.Coverage{}
+}
+
 // Interface guards
 var (
 	_ webhookverify.Verifier = (*Oktopay)(nil)
+	_ webhookverify.Coverer  = (*Oktopay)(nil)
 	_ webhookverify.Signer   = (*Oktopay)(nil)
 	_ caddy.Provisioner      = (*Oktopay)(nil)
 	_ caddyfile.Unmarshaler  = (*Oktopay)(nil)

@@ -728,9 +728,20 @@ func (v *OPay) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	return nil
 }
 
+// Covers implements webhookverify.Coverer: v1 signs the fields
+// that make the event id, not the whole body; v2 signs the timestamp and the
+// raw body.
+func (v *OPay) Covers() webhookverify.Coverage {
+	if v.Scheme == SchemeV2 {
+		return webhookverify.Coverage{EventID: true, Body: true, Tolerance: time.Duration(v.Tolerance)}
+	}
+	return webhookverify.Coverage{EventID: true}
+}
+
 // Interface guards
 var (
 	_ webhookverify.Verifier = (*OPay)(nil)
+	_ webhookverify.Coverer  = (*OPay)(nil)
 	_ webhookverify.Signer   = (*OPay)(nil)
 	_ caddy.Provisioner      = (*OPay)(nil)
 	_ caddyfile.Unmarshaler  = (*OPay)(nil)

@@ -195,9 +195,16 @@ func (v *Paystack) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		"paystack needs the secret key: add 'secret {env.PAYSTACK_SECRET_KEY}'")
 }
 
+// Covers implements webhookverify.Coverer: the HMAC covers the raw
+// body, from which the event id is read.
+func (v *Paystack) Covers() webhookverify.Coverage {
+	return webhookverify.Coverage{EventID: true, Body: true}
+}
+
 // Interface guards
 var (
 	_ webhookverify.Verifier = (*Paystack)(nil)
+	_ webhookverify.Coverer  = (*Paystack)(nil)
 	_ webhookverify.Signer   = (*Paystack)(nil)
 	_ caddy.Provisioner      = (*Paystack)(nil)
 	_ caddyfile.Unmarshaler  = (*Paystack)(nil)

@@ -134,9 +134,16 @@ func (v *Shopify) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		"shopify needs the client secret: add 'secret {env.SHOPIFY_API_SECRET}'")
 }
 
+// Covers implements webhookverify.Coverer: the HMAC covers the raw
+// body, from which the event id is read.
+func (v *Shopify) Covers() webhookverify.Coverage {
+	return webhookverify.Coverage{EventID: true, Body: true}
+}
+
 // Interface guards
 var (
 	_ webhookverify.Verifier = (*Shopify)(nil)
+	_ webhookverify.Coverer  = (*Shopify)(nil)
 	_ webhookverify.Signer   = (*Shopify)(nil)
 	_ caddy.Provisioner      = (*Shopify)(nil)
 	_ caddyfile.Unmarshaler  = (*Shopify)(nil)

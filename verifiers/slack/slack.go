@@ -167,9 +167,16 @@ func (v *Slack) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	return nil
 }
 
+// Covers implements webhookverify.Coverer: the signature covers the
+// timestamp and the raw body, from which the event id is read.
+func (v *Slack) Covers() webhookverify.Coverage {
+	return webhookverify.Coverage{EventID: true, Body: true, Tolerance: time.Duration(v.Tolerance)}
+}
+
 // Interface guards
 var (
 	_ webhookverify.Verifier = (*Slack)(nil)
+	_ webhookverify.Coverer  = (*Slack)(nil)
 	_ webhookverify.Signer   = (*Slack)(nil)
 	_ caddy.Provisioner      = (*Slack)(nil)
 	_ caddyfile.Unmarshaler  = (*Slack)(nil)

@@ -353,9 +353,16 @@ func (v *StandardWebhooks) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	return nil
 }
 
+// Covers implements webhookverify.Coverer: the signature covers
+// webhook-id, webhook-timestamp and the raw body.
+func (v *StandardWebhooks) Covers() webhookverify.Coverage {
+	return webhookverify.Coverage{EventID: true, Body: true, Tolerance: time.Duration(v.Tolerance)}
+}
+
 // Interface guards
 var (
 	_ webhookverify.Verifier = (*StandardWebhooks)(nil)
+	_ webhookverify.Coverer  = (*StandardWebhooks)(nil)
 	_ webhookverify.Signer   = (*StandardWebhooks)(nil)
 	_ caddy.Provisioner      = (*StandardWebhooks)(nil)
 	_ caddyfile.Unmarshaler  = (*StandardWebhooks)(nil)

@@ -403,9 +403,16 @@ func (v *Stripe) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	return nil
 }
 
+// Covers implements webhookverify.Coverer: the signature covers the
+// timestamp and the raw body, from which the event id is read.
+func (v *Stripe) Covers() webhookverify.Coverage {
+	return webhookverify.Coverage{EventID: true, Body: true, Tolerance: time.Duration(v.Tolerance)}
+}
+
 // Interface guards
 var (
 	_ webhookverify.Verifier = (*Stripe)(nil)
+	_ webhookverify.Coverer  = (*Stripe)(nil)
 	_ webhookverify.Signer   = (*Stripe)(nil)
 	_ caddy.Provisioner      = (*Stripe)(nil)
 	_ caddyfile.Unmarshaler  = (*Stripe)(nil)

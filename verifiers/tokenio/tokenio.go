@@ -587,9 +587,19 @@ func (v *TokenIO) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	return nil
 }
 
+// Covers implements webhookverify.Coverer: webhooks are signed over
+// the raw body; redirect callbacks carry no credential.
+func (v *TokenIO) Covers() webhookverify.Coverage {
+	if v.Mode == ModeWebhook {
+		return webhookverify.Coverage{EventID: true, Body: true}
+	}
+	return webhookverify.Coverage{}
+}
+
 // Interface guards
 var (
 	_ webhookverify.Verifier = (*TokenIO)(nil)
+	_ webhookverify.Coverer  = (*TokenIO)(nil)
 	_ webhookverify.Signer   = (*TokenIO)(nil)
 	_ caddy.Provisioner      = (*TokenIO)(nil)
 	_ caddyfile.Unmarshaler  = (*TokenIO)(nil)
