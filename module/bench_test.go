@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -159,4 +160,57 @@ func BenchmarkHandlerToken_1KiB(b *testing.B) {
 
 func BenchmarkHandlerToken_64KiB(b *testing.B) {
 	benchmarkHandler(b, benchHandler(b, benchConfigToken), benchBody64KiB, tokenHeader(benchBody64KiB))
+}
+
+// The dedup benchmarks deliver a new event every iteration (a sequence
+// number in a fixed-width "id", signed afresh), so each one reserves and
+// commits a key. BenchmarkDedupOff_1KiB is the same loop on the same route
+// without dedup: the difference is what dedup costs.
+
+func benchConfigDedup(dedup string) string {
+	return `{"verifier":{"provider":"hmac","header":"X-Signature","prefix":"sha256=","event_id_path":"id","secrets":["` +
+		benchSecret + `"]},"source":"/bench/` + strconv.FormatInt(time.Now().UnixNano(), 36) + `"` + dedup + `}`
+}
+
+func benchmarkDedup(b *testing.B, h *webhookverify.Handler) {
+	body := benchBody1KiB
+	body = append([]byte(`{"id":"evt_0000000000000000",`), body[bytes.IndexByte(body, ',')+1:]...)
+	idAt := len(`{"id":"evt_`)
+	u, _ := url.Parse("http://127.0.0.1/hooks")
+	srv := &caddyhttp.Server{}
+	w := &benchWriter{header: http.Header{}}
+	next := &benchNext{}
+	rd := bytes.NewReader(body)
+	mac := hmac.New(sha256.New, []byte(benchSecret))
+	header := hmacHeader(body)
+	sig := make([]byte, 0, 7+64)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	seq := uint64(0)
+	for b.Loop() {
+		seq++
+		strconv.AppendUint(body[:idAt], seq+1<<60, 16) // 16 hex digits: fixed width
+		mac.Reset()
+		mac.Write(body)
+		sig = hex.AppendEncode(append(sig[:0], "sha256="...), mac.Sum(nil))
+		header["X-Signature"][0] = string(sig)
+		rd.Reset(body)
+		r := &http.Request{
+			Method: http.MethodPost, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+			Header: header.Clone(), Body: io.NopCloser(rd), ContentLength: int64(len(body)),
+			Host: "127.0.0.1", RemoteAddr: "198.51.100.7:4000", RequestURI: "/hooks",
+		}
+		r = caddyhttp.PrepareRequest(r, caddy.NewReplacer(), w, srv)
+		if err := h.ServeHTTP(w, r, next); err != nil || next.n != int64(len(body)) {
+			b.Fatalf("err %v, next read %d of %d bytes", err, next.n, len(body))
+		}
+	}
+}
+
+func BenchmarkDedupOff_1KiB(b *testing.B) {
+	benchmarkDedup(b, benchHandler(b, benchConfigDedup("")))
+}
+
+func BenchmarkDedupMemory_1KiB(b *testing.B) {
+	benchmarkDedup(b, benchHandler(b, benchConfigDedup(`,"dedup":{}`)))
 }

@@ -4,10 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"net/http"
-	"sync/atomic"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -79,6 +77,7 @@ type Dedup struct {
 	window   time.Duration
 	inFlight time.Duration
 	closed   bool
+	renewals renewals
 }
 
 // provision loads the store and checks the settings against what the
@@ -97,6 +96,7 @@ func (d *Dedup) provision(ctx caddy.Context, provider string, cov Coverage) erro
 	}
 	d.store = store
 	d.backend = mod.(caddy.Module).CaddyModule().ID.Name()
+	d.renewals.ctx = ctx
 
 	d.window, d.inFlight = time.Duration(d.Window), time.Duration(d.InFlight)
 	switch {
@@ -217,45 +217,20 @@ func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, repl *caddy.Re
 
 	// The reservation is ours: renew it while the upstream works, and
 	// settle it however next ends, a panic included.
-	res := &reservation{h: h, r: r, key: key, token: token}
-	res.timer = time.AfterFunc(math.MaxInt64, res.renew)
-	res.timer.Reset(d.inFlight / 3)
+	d.renewals.add(token, key)
+	d.renewals.run(h)
 	rec := caddyhttp.NewResponseRecorder(w, nil, nil)
 	status := 0
 	defer func() {
-		res.done.Store(true)
-		res.timer.Stop()
+		d.renewals.remove(token)
 		h.settle(r, key, token, status)
 	}()
 	err = next.ServeHTTP(rec, r)
 	status = rec.Status()
+	if status == 0 && err == nil {
+		status = http.StatusOK // nothing written: net/http answers 200
+	}
 	return err
-}
-
-// reservation is a key held by a request whose upstream is still working.
-type reservation struct {
-	h     *Handler
-	r     *http.Request
-	key   Key
-	token uint64
-	timer *time.Timer
-	done  atomic.Bool
-}
-
-// renew extends the reservation and schedules the next renewal, until the
-// request is done.
-func (res *reservation) renew() {
-	h, d := res.h, res.h.Dedup
-	start := time.Now()
-	err := d.store.Renew(context.WithoutCancel(res.r.Context()), res.key, res.token, d.inFlight)
-	h.metrics.storeDuration.WithLabelValues(d.backend, "renew").Observe(time.Since(start).Seconds())
-	if err != nil {
-		h.countDedup("renew_error")
-		h.logger.Error("dedup: renewing a reservation failed", h.dedupFields(res.r, res.key, zap.Error(err))...)
-	}
-	if !res.done.Load() {
-		res.timer.Reset(d.inFlight / 3)
-	}
 }
 
 // settle commits the key when the upstream answered 2xx, and releases it

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -18,37 +19,49 @@ func init() {
 // DefaultMaxKeys bounds the memory store when max_keys is not set.
 const DefaultMaxKeys = 1_000_000
 
-// memoryCaches holds one cache per max_keys, shared by every handler of
-// the process and kept across config reloads for as long as a config uses it.
-var memoryCaches = caddy.NewUsagePool()
+// memoryStores holds the keys of each max_keys, shared by every handler of
+// the process and kept across config reloads for as long as a config uses
+// them.
+var memoryStores = caddy.NewUsagePool()
 
 // MemoryStore keeps dedup keys in this Caddy process: the default store.
-// It survives `caddy reload` (the cache is shared between the old and the
-// new config) but not a restart, and is not shared between Caddy
-// instances: use the redis store for a cluster.
+// It survives `caddy reload` (the old and the new config share it) but not
+// a restart, and is not shared between Caddy instances: use the redis
+// store for a cluster.
 //
 // Delivered keys are bounded by max_keys: beyond it, the least useful keys
 // are evicted before their window ends. Reservations of requests in flight
-// are never evicted.
+// are kept apart and never evicted.
 type MemoryStore struct {
 	// MaxKeys is the largest number of delivered keys remembered.
 	// Default: 1,000,000 (about 100 MB).
 	MaxKeys int `json:"max_keys,omitempty"`
 
-	cache   *otter.Cache[Key, memoryEntry]
+	*memoryKeys
 	poolKey string
 }
 
-// memoryEntry is a reservation (token ≠ 0) or a delivered key (token 0),
-// with the lifetime it was written with.
-type memoryEntry struct {
-	token uint64
-	ttl   time.Duration
+// memoryKeys is the state shared by every MemoryStore with the same
+// max_keys, across config reloads.
+type memoryKeys struct {
+	delivered *otter.Cache[Key, time.Duration] // key → its window
+	shards    [64]reservationShard
 }
 
-type memoryCache struct{ *otter.Cache[Key, memoryEntry] }
+// reservationShard holds the reservations of the keys whose first byte
+// falls in it. Its lock also orders a Reserve after a Commit of the same
+// key: Commit writes the delivered key before it drops the reservation.
+type reservationShard struct {
+	mu   sync.Mutex
+	held map[Key]reservation
+}
 
-func (memoryCache) Destruct() error { return nil }
+type reservation struct {
+	token   uint64
+	expires time.Time
+}
+
+func (*memoryKeys) Destruct() error { return nil }
 
 // CaddyModule returns the Caddy module information.
 func (MemoryStore) CaddyModule() caddy.ModuleInfo {
@@ -58,7 +71,7 @@ func (MemoryStore) CaddyModule() caddy.ModuleInfo {
 	}
 }
 
-// Provision gets the process's cache for max_keys, or makes it.
+// Provision gets the process's keys for max_keys, or makes them.
 func (s *MemoryStore) Provision(caddy.Context) error {
 	switch {
 	case s.MaxKeys < 0:
@@ -67,83 +80,89 @@ func (s *MemoryStore) Provision(caddy.Context) error {
 		s.MaxKeys = DefaultMaxKeys
 	}
 	s.poolKey = "memory/" + strconv.Itoa(s.MaxKeys)
-	c, _, err := memoryCaches.LoadOrNew(s.poolKey, func() (caddy.Destructor, error) {
-		return memoryCache{newMemoryCache(s.MaxKeys)}, nil
+	keys, _, err := memoryStores.LoadOrNew(s.poolKey, func() (caddy.Destructor, error) {
+		return newMemoryKeys(s.MaxKeys), nil
 	})
 	if err != nil {
 		return err
 	}
-	s.cache = c.(memoryCache).Cache
+	s.memoryKeys = keys.(*memoryKeys)
 	return nil
 }
 
-func newMemoryCache(maxKeys int) *otter.Cache[Key, memoryEntry] {
-	return otter.Must(&otter.Options[Key, memoryEntry]{
-		MaximumWeight: uint64(maxKeys),
-		// Reservations weigh nothing, so size-based eviction never takes them.
-		Weigher: func(_ Key, e memoryEntry) uint32 {
-			if e.token != 0 {
-				return 0
-			}
-			return 1
-		},
-		ExpiryCalculator: otter.ExpiryWritingFunc(func(e otter.Entry[Key, memoryEntry]) time.Duration {
-			return e.Value.ttl
+func newMemoryKeys(maxKeys int) *memoryKeys {
+	m := &memoryKeys{delivered: otter.Must(&otter.Options[Key, time.Duration]{
+		MaximumSize: maxKeys,
+		ExpiryCalculator: otter.ExpiryWritingFunc(func(e otter.Entry[Key, time.Duration]) time.Duration {
+			return e.Value
 		}),
-	})
+	})}
+	for i := range m.shards {
+		m.shards[i].held = make(map[Key]reservation)
+	}
+	return m
 }
 
-// Cleanup lets go of the cache; the last config to use it frees it.
+// Cleanup lets go of the keys; the last config to use them frees them.
 func (s *MemoryStore) Cleanup() error {
 	if s.poolKey == "" {
 		return nil
 	}
-	_, err := memoryCaches.Delete(s.poolKey)
+	_, err := memoryStores.Delete(s.poolKey)
 	return err
 }
 
+func (m *memoryKeys) shard(key Key) *reservationShard {
+	return &m.shards[key[0]%byte(len(m.shards))]
+}
+
 // Reserve implements Store.
-func (s *MemoryStore) Reserve(_ context.Context, key Key, token uint64, ttl time.Duration) (Claim, error) {
-	claim := Reserved
-	s.cache.Compute(key, func(old memoryEntry, found bool) (memoryEntry, otter.ComputeOp) {
-		switch {
-		case !found:
-			return memoryEntry{token: token, ttl: ttl}, otter.WriteOp
-		case old.token == 0:
-			claim = Delivered
-		default:
-			claim = InFlight
-		}
-		return old, otter.CancelOp
-	})
-	return claim, nil
+func (m *memoryKeys) Reserve(_ context.Context, key Key, token uint64, ttl time.Duration) (Claim, error) {
+	sh := m.shard(key)
+	now := time.Now()
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if _, ok := m.delivered.GetIfPresent(key); ok {
+		return Delivered, nil
+	}
+	if r, ok := sh.held[key]; ok && now.Before(r.expires) {
+		return InFlight, nil
+	}
+	sh.held[key] = reservation{token: token, expires: now.Add(ttl)}
+	return Reserved, nil
 }
 
 // Renew implements Store.
-func (s *MemoryStore) Renew(_ context.Context, key Key, token uint64, ttl time.Duration) error {
-	s.cache.ComputeIfPresent(key, func(old memoryEntry) (memoryEntry, otter.ComputeOp) {
-		if old.token != token {
-			return old, otter.CancelOp
-		}
-		return memoryEntry{token: token, ttl: ttl}, otter.WriteOp
-	})
+func (m *memoryKeys) Renew(_ context.Context, key Key, token uint64, ttl time.Duration) error {
+	sh := m.shard(key)
+	sh.mu.Lock()
+	if r, ok := sh.held[key]; ok && r.token == token {
+		sh.held[key] = reservation{token: token, expires: time.Now().Add(ttl)}
+	}
+	sh.mu.Unlock()
 	return nil
 }
 
 // Commit implements Store.
-func (s *MemoryStore) Commit(_ context.Context, key Key, _ uint64, window time.Duration) error {
-	s.cache.Set(key, memoryEntry{ttl: window})
+func (m *memoryKeys) Commit(_ context.Context, key Key, token uint64, window time.Duration) error {
+	sh := m.shard(key)
+	sh.mu.Lock()
+	m.delivered.Set(key, window)
+	if r, ok := sh.held[key]; ok && r.token == token {
+		delete(sh.held, key)
+	}
+	sh.mu.Unlock()
 	return nil
 }
 
 // Release implements Store.
-func (s *MemoryStore) Release(_ context.Context, key Key, token uint64) error {
-	s.cache.ComputeIfPresent(key, func(old memoryEntry) (memoryEntry, otter.ComputeOp) {
-		if old.token != token {
-			return old, otter.CancelOp
-		}
-		return old, otter.InvalidateOp
-	})
+func (m *memoryKeys) Release(_ context.Context, key Key, token uint64) error {
+	sh := m.shard(key)
+	sh.mu.Lock()
+	if r, ok := sh.held[key]; ok && r.token == token {
+		delete(sh.held, key)
+	}
+	sh.mu.Unlock()
 	return nil
 }
 
