@@ -1,10 +1,11 @@
 // Package caddywebhookverify is the root of the caddy-webhook-verify
 // module. Importing it, as `xcaddy build --with` does, registers the
-// webhook_verify handler and every verifier.
+// webhook_verify handler, every verifier and every dedup store.
 package caddywebhookverify
 
 import (
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/module"
+	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/stores/redis"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/flutterwave"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/generic"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/github"

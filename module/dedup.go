@@ -354,9 +354,12 @@ func (d *Dedup) UnmarshalCaddyfile(disp *caddyfile.Dispenser) error {
 // subdirective into dst, with an error naming the subdirective otherwise.
 func DurationArg(d *caddyfile.Dispenser, dst *caddy.Duration) error {
 	name := d.Val()
-	var s string
-	if err := StringArg(d, &s); err != nil {
-		return err
+	if !d.NextArg() {
+		return d.Errf("%s needs a duration, e.g. %s 60s", name, name)
+	}
+	s := d.Val()
+	if d.NextArg() {
+		return d.Errf("%s takes one duration, e.g. %s 60s", name, name)
 	}
 	dur, err := caddy.ParseDuration(s)
 	if err != nil || dur <= 0 {
