@@ -18,7 +18,9 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
+	"github.com/caddy-webhook-verify/caddy-webhook-verify/internal/redistest"
 	webhookverify "github.com/caddy-webhook-verify/caddy-webhook-verify/module"
+	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/stores/redis"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/generic"
 )
 
@@ -213,4 +215,11 @@ func BenchmarkDedupOff_1KiB(b *testing.B) {
 
 func BenchmarkDedupMemory_1KiB(b *testing.B) {
 	benchmarkDedup(b, benchHandler(b, benchConfigDedup(`,"dedup":{}`)))
+}
+
+// BenchmarkDedupRedis_1KiB reserves and commits in a real redis-server on
+// 127.0.0.1: two round trips per webhook, one before forwarding, one after.
+func BenchmarkDedupRedis_1KiB(b *testing.B) {
+	redis := redistest.Start(b)
+	benchmarkDedup(b, benchHandler(b, benchConfigDedup(`,"dedup":{"store":{"backend":"redis","addresses":["`+redis.Addr+`"]}}`)))
 }
