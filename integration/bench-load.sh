@@ -20,12 +20,21 @@
 # openssl-signed one when that command is missing) to (a) or (b).
 # Rounds alternate the order of (a) and (b); the table shows medians.
 #
+# Replay protection: the rows token, dedup-memory and dedup-redis are the
+# same token-verified route without dedup, with dedup on the memory store
+# and with dedup on a redis-server started here on 127.0.0.1 (on the load
+# core). Every request of those rows carries a new body (a sequence number
+# written by wrk's Lua script), so each one is a new event that dedup
+# reserves and commits: compare their b rows with each other.
+#
 # Environment (defaults in brackets):
 #   CADDY_BIN    caddy binary to test [bin/caddy, built when missing]
 #   DURATION     one measured run [5s]      WARMUP  warm-up run [1s]
 #   ROUNDS       A/B rounds [3]             CONNECTIONS  [64]
 #   SIZES        body sizes in bytes ["1024 65536"]
-#   PROVIDERS    ["hmac numipay opay"]; one missing from the binary is skipped
+#   PROVIDERS    ["hmac numipay opay token dedup-memory dedup-redis"]; one
+#                missing from the binary is skipped (dedup-redis also needs
+#                redis-server)
 #   CADDY_CPU, LOAD_CPU  cores [0, 1]
 #   OUT          directory for the raw wrk output and logs [a temp dir]
 #
@@ -42,7 +51,7 @@ WARMUP=${WARMUP:-1s}
 ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-64}
 SIZES=${SIZES:-"1024 65536"}
-PROVIDERS=${PROVIDERS:-"hmac numipay opay"}
+PROVIDERS=${PROVIDERS:-"hmac numipay opay token dedup-memory dedup-redis"}
 CADDY_CPU=${CADDY_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 
@@ -116,16 +125,31 @@ wait_port() {
 export BENCH_HMAC_SECRET=bench-hmac-secret-0123456789
 export BENCH_NUMIPAY_SECRET=spg_test_benchxxxxxxxxxxxxxxxxxxxxxxxxxxxx
 export BENCH_OPAY_SECRET=OPAYPRV16498196872570.13953388019021462
+export BENCH_TOKEN=bench-token-0123456789abcdef
 export HOME=$OUT XDG_CONFIG_HOME=$OUT XDG_DATA_HOME=$OUT
 
 # Providers present in the binary.
 modules=$("$CADDY_BIN" list-modules 2>/dev/null)
 have_sign=false
 "$CADDY_BIN" webhook sign --help >/dev/null 2>&1 && have_sign=true
+# verifier <row> is the provider module behind a row.
+verifier() {
+	case $1 in
+	dedup-*) echo token ;;
+	*) echo "$1" ;;
+	esac
+}
+# unique <row>: does every request of the row carry a new body?
+unique() { [ "$(verifier "$1")" = token ]; }
+
 providers=()
 for p in $PROVIDERS; do
-	if grep -qx "http.webhook_verify.verifiers.$p" <<<"$modules"; then
-		if [ "$p" != hmac ] && ! $have_sign; then
+	if [ "$p" = dedup-redis ] && ! command -v redis-server >/dev/null 2>&1; then
+		log "skipping $p: redis-server is missing (apt-get install redis-server)"
+		continue
+	fi
+	if grep -qx "http.webhook_verify.verifiers.$(verifier "$p")" <<<"$modules"; then
+		if [ "$p" != hmac ] && ! unique "$p" && ! $have_sign; then
 			log "skipping $p: this caddy has no 'webhook sign' command"
 			continue
 		fi
@@ -141,6 +165,9 @@ provider_lines() {
 	case $1 in
 	hmac) printf '%s\n' "header X-Signature" "prefix sha256=" ;;
 	numipay | opay) ;;
+	token) printf '%s\n' "header X-Token" ;;
+	dedup-memory) printf '%s\n' "header X-Token" "dedup" ;;
+	dedup-redis) printf '%s\n' "header X-Token" "dedup {" "	store redis {" "		address 127.0.0.1:$redis_port" "	}" "}" ;;
 	*) die "unknown provider $1" ;;
 	esac
 }
@@ -149,8 +176,19 @@ provider_secret() {
 	hmac) echo '{env.BENCH_HMAC_SECRET}' ;;
 	numipay) echo '{env.BENCH_NUMIPAY_SECRET}' ;;
 	opay) echo '{env.BENCH_OPAY_SECRET}' ;;
+	token | dedup-*) echo '{env.BENCH_TOKEN}' ;;
 	esac
 }
+
+redis_port=
+if [[ " ${providers[*]} " == *" dedup-redis "* ]]; then
+	free_port
+	redis_port=$port
+	taskset -c "$LOAD_CPU" redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no \
+		--dir "$OUT" >"$OUT/redis.log" 2>&1 &
+	pids+=("$!")
+	wait_port "$redis_port" "$!"
+fi
 
 free_port
 upstream_port=$port
@@ -176,7 +214,7 @@ done
 	printf '{\n\tadmin off\n\tpersist_config off\n}\n'
 	printf 'http://127.0.0.1:%s {\n\tbind 127.0.0.1\n\treverse_proxy 127.0.0.1:%s\n}\n' "$bare_port" "$upstream_port"
 	for p in "${providers[@]}"; do
-		printf 'http://127.0.0.1:%s {\n\tbind 127.0.0.1\n\twebhook_verify %s {\n\t\tsecret %s\n' "${verify_port[$p]}" "$p" "$(provider_secret "$p")"
+		printf 'http://127.0.0.1:%s {\n\tbind 127.0.0.1\n\twebhook_verify %s {\n\t\tsecret %s\n' "${verify_port[$p]}" "$(verifier "$p")" "$(provider_secret "$p")"
 		provider_lines "$p" | sed 's/^/\t\t/'
 		printf '\t}\n\treverse_proxy 127.0.0.1:%s\n}\n' "$upstream_port"
 	done
@@ -199,7 +237,7 @@ for p in "${providers[@]}"; do wait_port "${verify_port[$p]}" "$caddy_pid"; done
 make_body() {
 	local head tail pad
 	case $1 in
-	hmac)
+	hmac | token | dedup-*)
 		head='{"id":"evt_01HZX3K9Q2","type":"payment.updated","created_at":"2025-05-07T06:20:46Z","data":{"reference":"order-10023","status":"SUCCESS","amount":"49160.00","currency":"NGN","note":"'
 		tail='"}}' ;;
 	numipay)
@@ -221,6 +259,14 @@ make_body() {
 # sign <provider> <body file> <out file>: the raw signed HTTP request.
 sign() {
 	local p=$1 body=$2 out=$3 args=()
+	if unique "$p"; then
+		{
+			printf 'POST /hooks HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n'
+			printf 'X-Token: %s\r\n\r\n' "$BENCH_TOKEN"
+			cat "$body"
+		} >"$out"
+		return
+	fi
 	if $have_sign; then
 		args=(--secret "$(provider_secret "$p")")
 		while IFS= read -r line; do args+=(--set "$line"); done < <(provider_lines "$p")
@@ -262,6 +308,18 @@ for line in head:gmatch("[^\r\n]+") do
 end
 wrk.headers = headers
 wrk.body = body
+
+-- BENCH_UNIQUE=<run id>: every request gets a new body of the same length,
+-- its first bytes replaced by {"id":"<run id>-<sequence number>",
+local run = os.getenv("BENCH_UNIQUE")
+if run and run ~= "" then
+	local rest = body:sub(body:find(",", 1, true) + 1)
+	local n = 0
+	request = function()
+		n = n + 1
+		return wrk.format(nil, nil, nil, string.format('{"id":"%s-%012d",', run, n) .. rest)
+	end
+end
 EOF
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$caddy_pid/stat"; }
@@ -274,12 +332,14 @@ to_ms() {
 		printf "%.3f", n }'
 }
 
-# run <request file> <port> <duration> <raw output>: prints
-# "req/s p50ms p99ms cpu_us_per_req".
+# run <request file> <port> <duration> <raw output> [unique]: prints
+# "req/s p50ms p99ms cpu_us_per_req". With unique, every request carries a
+# new body.
 run() {
-	local before after
+	local before after unique_id=
+	[ -n "${5:-}" ] && unique_id=$(date +%s%N) # runs are in subshells: no counter
 	before=$(cpu_ticks)
-	BENCH_REQUEST=$1 taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$3" --latency -s "$OUT/request.lua" \
+	BENCH_UNIQUE=$unique_id BENCH_REQUEST=$1 taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$3" --latency -s "$OUT/request.lua" \
 		"http://127.0.0.1:$2" >"$4" 2>&1 || die "wrk failed: $(cat "$4")"
 	after=$(cpu_ticks)
 	local requests rps p50 p99 bad
@@ -307,8 +367,9 @@ for size in $SIZES; do
 		make_body "$p" "$size" >"$OUT/body-$p-$size"
 		# Warm both modes up (and fail early if the request is refused).
 		sign "$p" "$OUT/body-$p-$size" "$OUT/req-$p-$size.http"
-		run "$OUT/req-$p-$size.http" "$bare_port" "$WARMUP" "$OUT/warm-$p-$size-a.txt" >/dev/null
-		run "$OUT/req-$p-$size.http" "${verify_port[$p]}" "$WARMUP" "$OUT/warm-$p-$size-b.txt" >/dev/null
+		u=; unique "$p" && u=unique
+		run "$OUT/req-$p-$size.http" "$bare_port" "$WARMUP" "$OUT/warm-$p-$size-a.txt" $u >/dev/null
+		run "$OUT/req-$p-$size.http" "${verify_port[$p]}" "$WARMUP" "$OUT/warm-$p-$size-b.txt" $u >/dev/null
 	done
 done
 for round in $(seq "$ROUNDS"); do
@@ -321,7 +382,8 @@ for round in $(seq "$ROUNDS"); do
 			for mode in $modes; do
 				port=$bare_port
 				[ "$mode" = b ] && port=${verify_port[$p]}
-				line=$(run "$OUT/req-$p-$size.http" "$port" "$DURATION" "$OUT/run-$round-$p-$size-$mode.txt")
+				u=; unique "$p" && u=unique
+				line=$(run "$OUT/req-$p-$size.http" "$port" "$DURATION" "$OUT/run-$round-$p-$size-$mode.txt" $u)
 				echo "$p $size $mode $round $line" >>"$results"
 				log "round $round: $p $size $mode: $line"
 			done
@@ -332,7 +394,7 @@ done
 # --- table -------------------------------------------------------------------
 
 declare -A med
-printf '\n%-8s %6s  %-19s %9s %9s %9s %12s %6s\n' provider body mode "req/s" "p50 ms" "p99 ms" "CPU-us/req" "b/a"
+printf '\n%-12s %6s  %-19s %9s %9s %9s %12s %6s\n' provider body mode "req/s" "p50 ms" "p99 ms" "CPU-us/req" "b/a"
 for p in "${providers[@]}"; do
 	for size in $SIZES; do
 		label=$((size / 1024))KiB
@@ -342,8 +404,8 @@ for p in "${providers[@]}"; do
 			done
 		done
 		ratio=$(awk -v a="${med[a5]}" -v b="${med[b5]}" 'BEGIN {printf "%.2f", b / a}')
-		printf '%-8s %6s  %-19s %9.0f %9.2f %9.2f %12.1f %6s\n' "$p" "$label" "a reverse_proxy" "${med[a5]}" "${med[a6]}" "${med[a7]}" "${med[a8]}" ""
-		printf '%-8s %6s  %-19s %9.0f %9.2f %9.2f %12.1f %6s\n' "$p" "$label" "b +webhook_verify" "${med[b5]}" "${med[b6]}" "${med[b7]}" "${med[b8]}" "$ratio"
+		printf '%-12s %6s  %-19s %9.0f %9.2f %9.2f %12.1f %6s\n' "$p" "$label" "a reverse_proxy" "${med[a5]}" "${med[a6]}" "${med[a7]}" "${med[a8]}" ""
+		printf '%-12s %6s  %-19s %9.0f %9.2f %9.2f %12.1f %6s\n' "$p" "$label" "b +webhook_verify" "${med[b5]}" "${med[b6]}" "${med[b7]}" "${med[b8]}" "$ratio"
 	done
 done
 printf '\nmedians of %s rounds of %s; %s connections; Caddy on core %s, wrk and upstream on core %s\n' \
