@@ -93,6 +93,18 @@ func TestBadConfigsAreRejectedWithTheFix(t *testing.T) {
 			[]string{"binary, structured or off"}},
 		{"token without header", "webhook_verify token {\n secret {env.S}\n}", nil,
 			[]string{"header <name>", "query <param>"}},
+		{"dedup window shorter than tolerance", "webhook_verify stripe {\n secret {env.S}\n tolerance 10m\n dedup {\n  window 5m\n }\n}", nil,
+			[]string{"window 5m0s is shorter than stripe's timestamp tolerance 10m0s", "set window to at least 10m0s"}},
+		{"dedup redis address without port", "webhook_verify hmac {\n secret {env.S}\n header X\n dedup {\n  store redis {\n   address localhost\n  }\n }\n}", nil,
+			[]string{`redis address \"localhost\" has no port`, "host:port", "127.0.0.1:6379", "Caddyfile:10"}},
+		{"dedup unknown store", "webhook_verify hmac {\n secret {env.S}\n header X\n dedup {\n  store mongo\n }\n}", nil,
+			[]string{`unknown dedup store \"mongo\"`, "available: memory, redis", "Caddyfile:9"}},
+		{"dedup bad on_store_error", "webhook_verify hmac {\n secret {env.S}\n header X\n dedup {\n  on_store_error maybe\n }\n}", nil,
+			[]string{`on_store_error \"maybe\"`, "use open", "or closed", "Caddyfile:9"}},
+		{"dedup in_flight too short", "webhook_verify hmac {\n secret {env.S}\n header X\n dedup {\n  in_flight 500ms\n }\n}", nil,
+			[]string{"in_flight 500ms is too short", "at least 1s"}},
+		{"dedup max_keys with redis", "webhook_verify hmac {\n secret {env.S}\n header X\n dedup {\n  store redis\n  max_keys 10\n }\n}", nil,
+			[]string{"max_keys bounds the memory store", "remove max_keys"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -119,7 +131,8 @@ func TestListModules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range []string{"http.handlers.webhook_verify", "http.webhook_verify.verifiers.hmac", "http.webhook_verify.verifiers.token"} {
+	for _, m := range []string{"http.handlers.webhook_verify", "http.webhook_verify.verifiers.hmac", "http.webhook_verify.verifiers.token",
+		"http.webhook_verify.stores.memory", "http.webhook_verify.stores.redis"} {
 		if !strings.Contains(string(out), m+"\n") {
 			t.Errorf("list-modules lacks %s", m)
 		}

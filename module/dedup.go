@@ -183,8 +183,14 @@ func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, repl *caddy.Re
 	case err != nil:
 		outcome = dedupUnchecked
 		h.logger.Error("dedup store unavailable", h.dedupFields(r, key, zap.Error(err), zap.Bool("closed", d.closed))...)
+		// The reservation may still land once the store answers (a
+		// command sent before it hung): release it then, so that it does
+		// not hold the provider's retries off for in_flight.
+		d.renewals.orphan(token, key, d.inFlight)
+		d.renewals.run(h)
 		if d.closed && h.enforce {
 			h.countDedup("store_unavailable")
+			repl.Set("http.webhook.dedup", outcome)
 			w.Header().Set("Retry-After", retryAfter)
 			return h.reject(r, repl, fmt.Errorf("%w: %v", ErrStoreUnavailable, err))
 		}
@@ -251,6 +257,9 @@ func (h *Handler) settle(r *http.Request, key Key, token uint64, status int) {
 	if err != nil {
 		h.countDedup(op + "_error")
 		h.logger.Error("dedup: "+op+" failed", h.dedupFields(r, key, zap.Int("upstream_status", status), zap.Error(err))...)
+		if op == "release" {
+			d.renewals.orphan(token, key, d.inFlight) // retried until it expires by itself
+		}
 	}
 }
 
@@ -284,6 +293,7 @@ func (d *Dedup) UnmarshalCaddyfile(disp *caddyfile.Dispenser) error {
 	var store caddyfile.Unmarshaler
 	storeName := "memory"
 	maxKeys := 0
+	var maxKeysErr error // for a store other than memory, at the max_keys line
 	for nesting := disp.Nesting(); disp.NextBlock(nesting); {
 		switch disp.Val() {
 		case "store":
@@ -314,6 +324,7 @@ func (d *Dedup) UnmarshalCaddyfile(disp *caddyfile.Dispenser) error {
 				return err
 			}
 		case "max_keys":
+			maxKeysErr = disp.Errf("max_keys bounds the memory store; other stores are bounded by their own settings (Redis: maxmemory): remove max_keys")
 			if err := parseMaxKeys(disp, &maxKeys); err != nil {
 				return err
 			}
@@ -336,7 +347,7 @@ func (d *Dedup) UnmarshalCaddyfile(disp *caddyfile.Dispenser) error {
 	}
 	if maxKeys != 0 {
 		if storeName != "memory" {
-			return disp.Errf("max_keys bounds the memory store; the %s store is bounded by its own settings (Redis: maxmemory): remove max_keys", storeName)
+			return maxKeysErr
 		}
 		if store == nil {
 			store = &MemoryStore{}

@@ -493,3 +493,54 @@ func TestDedupCaddyfile(t *testing.T) {
 		}
 	}
 }
+
+// laggingStore is the memory store whose first Reserve of each key lands
+// but reports an error, as a Redis command sent just before Redis hung
+// does once it resumes.
+type laggingStore struct {
+	webhookverify.MemoryStore
+	mu   sync.Mutex
+	seen map[webhookverify.Key]bool
+}
+
+func (*laggingStore) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{ID: "http.webhook_verify.stores.test_lagging", New: func() caddy.Module { return new(laggingStore) }}
+}
+
+func (s *laggingStore) Reserve(ctx context.Context, key webhookverify.Key, token uint64, ttl time.Duration) (webhookverify.Claim, error) {
+	claim, err := s.MemoryStore.Reserve(ctx, key, token, ttl)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.seen[key] {
+		if s.seen == nil {
+			s.seen = map[webhookverify.Key]bool{}
+		}
+		s.seen[key] = true
+		return 0, errDown
+	}
+	return claim, err
+}
+
+func init() { caddy.RegisterModule(new(laggingStore)) }
+
+// A reservation made by a Reserve that reported an error is released in
+// the background, so the provider's retry is not held off for in_flight.
+func TestDedupReleasesReservationOfFailedReserve(t *testing.T) {
+	h, _ := dedupHandler(t, `"dedup":{"store":{"backend":"test_lagging"},"on_store_error":"closed"}`)
+	body := `{"id":"evt_lagging"}`
+	var calls atomic.Int32
+	if o := deliver(h, body, answering(&calls, 200)); o.status != 503 || o.dedup != "unchecked" {
+		t.Fatalf("first: %+v", o)
+	}
+	deadline := time.Now().Add(5 * time.Second) // in_flight is 60s
+	for {
+		o := deliver(h, body, answering(&calls, 200))
+		if o.dedup == "new" && calls.Load() == 1 {
+			return
+		}
+		if o.status != http.StatusConflict || time.Now().After(deadline) {
+			t.Fatalf("retry: %+v; the stray reservation was not released", o)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
