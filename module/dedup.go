@@ -178,7 +178,7 @@ func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, repl *caddy.Re
 	claim, err := d.store.Reserve(r.Context(), key, token, d.inFlight)
 	h.metrics.storeDuration.WithLabelValues(d.backend, "reserve").Observe(time.Since(start).Seconds())
 
-	outcome := dedupNew
+	var outcome any // boxed once: the placeholder and the header share it
 	switch {
 	case err != nil:
 		outcome = dedupUnchecked
@@ -188,35 +188,35 @@ func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, repl *caddy.Re
 		// not hold the provider's retries off for in_flight.
 		d.renewals.orphan(token, key, d.inFlight)
 		d.renewals.run(h)
-		if d.closed && h.enforce {
-			h.countDedup("store_unavailable")
-			repl.Set("http.webhook.dedup", outcome)
-			w.Header().Set("Retry-After", retryAfter)
-			return h.reject(r, repl, fmt.Errorf("%w: %v", ErrStoreUnavailable, err))
-		}
 	case claim == Delivered:
 		outcome = dedupDuplicate
 		h.logger.Info("duplicate webhook", h.dedupFields(r, key, zap.Bool("forwarded", !h.enforce))...)
-		if h.enforce {
-			h.countDedup(outcome)
-			repl.Set("http.webhook.dedup", outcome)
-			w.Header().Set("Webhook-Dedup", outcome)
-			w.WriteHeader(http.StatusOK)
-			return nil
-		}
 	case claim == InFlight:
 		outcome = dedupInFlight
 		h.logger.Info("webhook already being delivered", h.dedupFields(r, key, zap.Bool("forwarded", !h.enforce))...)
-		if h.enforce {
-			h.countDedup(outcome)
-			repl.Set("http.webhook.dedup", outcome)
+	default:
+		outcome = dedupNew
+	}
+	repl.Set("http.webhook.dedup", outcome)
+	if h.enforce {
+		switch {
+		case err != nil && d.closed:
+			h.countDedup("store_unavailable")
+			w.Header().Set("Retry-After", retryAfter)
+			return h.reject(r, repl, fmt.Errorf("%w: %v", ErrStoreUnavailable, err))
+		case claim == Delivered && err == nil:
+			h.countDedup(dedupDuplicate)
+			w.Header().Set("Webhook-Dedup", dedupDuplicate)
+			w.WriteHeader(http.StatusOK)
+			return nil
+		case claim == InFlight && err == nil:
+			h.countDedup(dedupInFlight)
 			w.Header().Set("Retry-After", retryAfter)
 			return h.reject(r, repl, ErrInFlight)
 		}
 	}
-	h.countDedup(outcome)
-	repl.Set("http.webhook.dedup", outcome)
-	r.Header.Set("Webhook-Dedup", outcome)
+	h.countDedup(outcome.(string))
+	r.Header.Set("Webhook-Dedup", outcome.(string))
 	if err != nil || claim != Reserved {
 		return next.ServeHTTP(w, r)
 	}

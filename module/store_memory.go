@@ -9,7 +9,6 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
-	"github.com/maypok86/otter/v2"
 )
 
 func init() {
@@ -29,12 +28,13 @@ var memoryStores = caddy.NewUsagePool()
 // a restart, and is not shared between Caddy instances: use the redis
 // store for a cluster.
 //
-// Delivered keys are bounded by max_keys: beyond it, the least useful keys
-// are evicted before their window ends. Reservations of requests in flight
-// are kept apart and never evicted.
+// Delivered keys are bounded by max_keys: beyond it, the keys delivered
+// first are forgotten first, before their window ends. Reservations of
+// requests in flight are kept apart and never evicted. Keys are held in
+// tables without pointers, which the garbage collector does not scan.
 type MemoryStore struct {
 	// MaxKeys is the largest number of delivered keys remembered.
-	// Default: 1,000,000 (about 100 MB).
+	// Default: 1,000,000 (about 70 MB when full).
 	MaxKeys int `json:"max_keys,omitempty"`
 
 	*memoryKeys
@@ -42,23 +42,31 @@ type MemoryStore struct {
 }
 
 // memoryKeys is the state shared by every MemoryStore with the same
-// max_keys, across config reloads.
+// max_keys, across config reloads: 64 shards, chosen by the key's first
+// byte (keys are hashes).
 type memoryKeys struct {
-	delivered *otter.Cache[Key, time.Duration] // key → its window
-	shards    [64]reservationShard
+	shards [64]memoryShard
 }
 
-// reservationShard holds the reservations of the keys whose first byte
-// falls in it. Its lock also orders a Reserve after a Commit of the same
-// key: Commit writes the delivered key before it drops the reservation.
-type reservationShard struct {
-	mu   sync.Mutex
-	held map[Key]reservation
+// memoryShard holds the delivered keys and the reservations of its keys.
+// One lock orders everything that happens to a key.
+type memoryShard struct {
+	mu        sync.Mutex
+	delivered map[Key]int64 // key → when it expires, Unix nanoseconds
+	order     []delivery    // a ring of the deliveries, oldest at head; n of them, at most max
+	head, n   int
+	max       int
+	held      map[Key]reservation
+}
+
+type delivery struct {
+	key     Key
+	expires int64
 }
 
 type reservation struct {
 	token   uint64
-	expires time.Time
+	expires int64
 }
 
 func (*memoryKeys) Destruct() error { return nil }
@@ -91,14 +99,12 @@ func (s *MemoryStore) Provision(caddy.Context) error {
 }
 
 func newMemoryKeys(maxKeys int) *memoryKeys {
-	m := &memoryKeys{delivered: otter.Must(&otter.Options[Key, time.Duration]{
-		MaximumSize: maxKeys,
-		ExpiryCalculator: otter.ExpiryWritingFunc(func(e otter.Entry[Key, time.Duration]) time.Duration {
-			return e.Value
-		}),
-	})}
+	m := new(memoryKeys)
+	perShard := max(1, (maxKeys+len(m.shards)-1)/len(m.shards))
 	for i := range m.shards {
+		m.shards[i].delivered = make(map[Key]int64)
 		m.shards[i].held = make(map[Key]reservation)
+		m.shards[i].max = perShard
 	}
 	return m
 }
@@ -109,26 +115,27 @@ func (s *MemoryStore) Cleanup() error {
 		return nil
 	}
 	_, err := memoryStores.Delete(s.poolKey)
+	s.poolKey = ""
 	return err
 }
 
-func (m *memoryKeys) shard(key Key) *reservationShard {
-	return &m.shards[key[0]%byte(len(m.shards))]
+func (m *memoryKeys) shard(key Key) *memoryShard {
+	return &m.shards[int(key[0])%len(m.shards)]
 }
 
 // Reserve implements Store.
 func (m *memoryKeys) Reserve(_ context.Context, key Key, token uint64, ttl time.Duration) (Claim, error) {
 	sh := m.shard(key)
-	now := time.Now()
+	now := time.Now().UnixNano()
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if _, ok := m.delivered.GetIfPresent(key); ok {
+	if expires, ok := sh.delivered[key]; ok && now < expires {
 		return Delivered, nil
 	}
-	if r, ok := sh.held[key]; ok && now.Before(r.expires) {
+	if r, ok := sh.held[key]; ok && now < r.expires {
 		return InFlight, nil
 	}
-	sh.held[key] = reservation{token: token, expires: now.Add(ttl)}
+	sh.held[key] = reservation{token: token, expires: now + int64(ttl)}
 	return Reserved, nil
 }
 
@@ -137,7 +144,7 @@ func (m *memoryKeys) Renew(_ context.Context, key Key, token uint64, ttl time.Du
 	sh := m.shard(key)
 	sh.mu.Lock()
 	if r, ok := sh.held[key]; ok && r.token == token {
-		sh.held[key] = reservation{token: token, expires: time.Now().Add(ttl)}
+		sh.held[key] = reservation{token: token, expires: time.Now().UnixNano() + int64(ttl)}
 	}
 	sh.mu.Unlock()
 	return nil
@@ -146,13 +153,55 @@ func (m *memoryKeys) Renew(_ context.Context, key Key, token uint64, ttl time.Du
 // Commit implements Store.
 func (m *memoryKeys) Commit(_ context.Context, key Key, token uint64, window time.Duration) error {
 	sh := m.shard(key)
+	now := time.Now().UnixNano()
 	sh.mu.Lock()
-	m.delivered.Set(key, window)
+	sh.remember(delivery{key, now + int64(window)}, now)
 	if r, ok := sh.held[key]; ok && r.token == token {
 		delete(sh.held, key)
 	}
 	sh.mu.Unlock()
 	return nil
+}
+
+// remember records a delivery, after forgetting the oldest ones that have
+// expired, and the oldest one when the shard is full.
+func (sh *memoryShard) remember(d delivery, now int64) {
+	for sh.n > 0 && sh.order[sh.head].expires <= now {
+		sh.forget(sh.pop())
+	}
+	if sh.n >= sh.max {
+		sh.forget(sh.pop())
+	}
+	sh.delivered[d.key] = d.expires
+	sh.push(d)
+}
+
+// push appends to the ring of deliveries, growing it up to max.
+func (sh *memoryShard) push(d delivery) {
+	if sh.n == len(sh.order) {
+		grown := make([]delivery, min(sh.max, max(8, 2*len(sh.order))))
+		for i := range sh.n {
+			grown[i] = sh.order[(sh.head+i)%len(sh.order)]
+		}
+		sh.order, sh.head = grown, 0
+	}
+	sh.order[(sh.head+sh.n)%len(sh.order)] = d
+	sh.n++
+}
+
+// pop takes the oldest delivery off the ring.
+func (sh *memoryShard) pop() delivery {
+	d := sh.order[sh.head]
+	sh.head = (sh.head + 1) % len(sh.order)
+	sh.n--
+	return d
+}
+
+// forget deletes a delivered key, unless it was delivered again since.
+func (sh *memoryShard) forget(d delivery) {
+	if sh.delivered[d.key] == d.expires {
+		delete(sh.delivered, d.key)
+	}
 }
 
 // Release implements Store.
