@@ -3,7 +3,7 @@
 #   make run     build Caddy with the module and serve the demo on 127.0.0.1:8080
 #   make test    every test: unit, Caddyfile examples, fuzz seeds, end-to-end
 #
-# Other targets: build, xcaddy, bench, bench-load, fuzz, lint, clean.
+# Other targets: build, generate, xcaddy, bench, bench-load, fuzz, lint, clean.
 
 GO        ?= go
 CADDY     := bin/caddy
@@ -15,7 +15,7 @@ BENCHTIME ?= 1s
 # Demo-only secrets for `make run`. Never use them anywhere else.
 DEMO_ENV := DEMO_HMAC_SECRET=demo-hmac-secret-do-not-use DEMO_TOKEN=demo-token-do-not-use
 
-.PHONY: build run test unit integration bench bench-load fuzz xcaddy lint clean
+.PHONY: build run test unit integration generate bench bench-load fuzz xcaddy lint clean
 
 build:
 	$(GO) build -o $(CADDY) ./cmd/caddy
@@ -32,6 +32,11 @@ unit:
 
 integration: build
 	CADDY_BIN=$(CURDIR)/$(CADDY) $(GO) test -count=1 -timeout 45m -v ./integration/
+
+# Regenerates the README's provider table from verifiers/presets (make test
+# fails when it is stale).
+generate:
+	$(GO) generate ./...
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $$($(GO) list ./... | grep -v /integration)

@@ -92,12 +92,7 @@ func benchmarkHandler(b *testing.B, h *webhookverify.Handler, body []byte, heade
 	b.SetBytes(int64(len(body)))
 	for b.Loop() {
 		rd.Reset(body)
-		r := &http.Request{
-			Method: http.MethodPost, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-			Header: header.Clone(), Body: io.NopCloser(rd), ContentLength: int64(len(body)),
-			Host: "127.0.0.1", RemoteAddr: "198.51.100.7:4000", RequestURI: "/hooks",
-		}
-		r = caddyhttp.PrepareRequest(r, caddy.NewReplacer(), w, srv)
+		r := benchRequest(u, header, rd, len(body), w, srv)
 		var err error
 		if h == nil {
 			err = next.ServeHTTP(w, r)
@@ -108,6 +103,16 @@ func benchmarkHandler(b *testing.B, h *webhookverify.Handler, body []byte, heade
 			b.Fatalf("err %v, next read %d of %d bytes", err, next.n, len(body))
 		}
 	}
+}
+
+// benchRequest is a request as Caddy's server prepares it.
+func benchRequest(u *url.URL, header http.Header, body io.Reader, n int, w http.ResponseWriter, srv *caddyhttp.Server) *http.Request {
+	r := &http.Request{
+		Method: http.MethodPost, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: header.Clone(), Body: io.NopCloser(body), ContentLength: int64(n),
+		Host: "127.0.0.1", RemoteAddr: "198.51.100.7:4000", RequestURI: "/hooks",
+	}
+	return caddyhttp.PrepareRequest(r, caddy.NewReplacer(), w, srv)
 }
 
 func hmacHeader(body []byte) http.Header {
@@ -197,12 +202,7 @@ func benchmarkDedup(b *testing.B, h *webhookverify.Handler) {
 		sig = hex.AppendEncode(append(sig[:0], "sha256="...), mac.Sum(nil))
 		header["X-Signature"][0] = string(sig)
 		rd.Reset(body)
-		r := &http.Request{
-			Method: http.MethodPost, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-			Header: header.Clone(), Body: io.NopCloser(rd), ContentLength: int64(len(body)),
-			Host: "127.0.0.1", RemoteAddr: "198.51.100.7:4000", RequestURI: "/hooks",
-		}
-		r = caddyhttp.PrepareRequest(r, caddy.NewReplacer(), w, srv)
+		r := benchRequest(u, header, rd, len(body), w, srv)
 		if err := h.ServeHTTP(w, r, next); err != nil || next.n != int64(len(body)) {
 			b.Fatalf("err %v, next read %d of %d bytes", err, next.n, len(body))
 		}

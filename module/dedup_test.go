@@ -200,24 +200,33 @@ func TestDedupReleasesOnPanic(t *testing.T) {
 	}
 }
 
-// While the first delivery is in flight, copies get 409 with Retry-After
-// and never reach the upstream.
-func TestDedupConcurrentCopiesGet409(t *testing.T) {
-	h, _ := dedupHandler(t, "")
-	body := `{"id":"evt_concurrent"}`
-	release := make(chan struct{})
+// deliverSlowly starts delivering body to an upstream that answers 200
+// only when release is closed; it returns once the upstream has the
+// request, with that upstream (to try copies against) and the outcome to
+// come.
+func deliverSlowly(h *webhookverify.Handler, body string, calls *atomic.Int32) (slow upstreamFunc, done chan outcome, release chan struct{}) {
+	release = make(chan struct{})
 	entered := make(chan struct{})
-	var calls atomic.Int32
-	slow := upstreamFunc(func(w http.ResponseWriter, r *http.Request) error {
+	slow = func(w http.ResponseWriter, r *http.Request) error {
 		calls.Add(1)
 		close(entered)
 		<-release
 		w.WriteHeader(200)
 		return nil
-	})
-	done := make(chan outcome)
+	}
+	done = make(chan outcome)
 	go func() { done <- deliver(h, body, slow) }()
 	<-entered
+	return slow, done, release
+}
+
+// While the first delivery is in flight, copies get 409 with Retry-After
+// and never reach the upstream.
+func TestDedupConcurrentCopiesGet409(t *testing.T) {
+	h, _ := dedupHandler(t, "")
+	body := `{"id":"evt_concurrent"}`
+	var calls atomic.Int32
+	slow, done, release := deliverSlowly(h, body, &calls)
 
 	const copies = 50
 	var wg sync.WaitGroup
@@ -247,19 +256,8 @@ func TestDedupConcurrentCopiesGet409(t *testing.T) {
 func TestDedupRenewsReservationOfSlowUpstream(t *testing.T) {
 	h, _ := dedupHandler(t, `"dedup":{"in_flight":"1s"}`)
 	body := `{"id":"evt_slow"}`
-	release := make(chan struct{})
-	entered := make(chan struct{})
 	var calls atomic.Int32
-	slow := upstreamFunc(func(w http.ResponseWriter, r *http.Request) error {
-		calls.Add(1)
-		close(entered)
-		<-release
-		w.WriteHeader(200)
-		return nil
-	})
-	done := make(chan outcome)
-	go func() { done <- deliver(h, body, slow) }()
-	<-entered
+	_, done, release := deliverSlowly(h, body, &calls)
 	time.Sleep(2500 * time.Millisecond) // more than twice in_flight
 	copyOf := deliver(h, body, answering(&calls, 200))
 	close(release)

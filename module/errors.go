@@ -2,6 +2,7 @@ package webhookverify
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 )
 
@@ -68,6 +69,15 @@ var (
 	// on_store_error is closed (503, with Retry-After).
 	ErrStoreUnavailable = NewFailure(http.StatusServiceUnavailable, "store_unavailable")
 )
+
+// RequirePost fails with ErrMethodNotAllowed unless r is a POST. provider
+// names the sender in the message: "<provider> sends POST, got GET".
+func RequirePost(r *http.Request, provider string) error {
+	if r.Method == http.MethodPost {
+		return nil
+	}
+	return fmt.Errorf("%w: %s sends POST, got %s", ErrMethodNotAllowed, provider, r.Method)
+}
 
 // ErrUnknown is the reason reported for a verifier error that wraps no Failure.
 var ErrUnknown = NewFailure(http.StatusUnauthorized, "verification_failed")

@@ -1,6 +1,8 @@
 package webhookverify
 
 import (
+	"bytes"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -48,14 +50,7 @@ func (p *FieldPaths) Extract(body []byte) Event {
 		if path == "" {
 			return ""
 		}
-		r := gjson.GetBytes(body, path)
-		if !r.Exists() || r.Type == gjson.Null || r.IsObject() || r.IsArray() {
-			return ""
-		}
-		if r.Type == gjson.Number {
-			return r.Raw // keep the provider's number text
-		}
-		return r.String()
+		return Scalar(gjson.GetBytes(body, path))
 	}
 	ev.ID = get(p.EventID)
 	ev.Type = get(p.Type)
@@ -72,6 +67,43 @@ func (p *FieldPaths) Extract(body []byte) Event {
 		}
 	}
 	return ev
+}
+
+// Scalar returns a JSON scalar as text: a string's value, a number's JSON
+// text unchanged (e.g. "12.50", "1e3"), "true" or "false"; and "" when r is
+// absent, null, an object or an array. The result shares r's memory: copy
+// it (strings.Clone) when r was parsed from a borrowed buffer.
+func Scalar(r gjson.Result) string {
+	switch r.Type {
+	case gjson.String:
+		return r.Str
+	case gjson.Number:
+		return r.Raw
+	case gjson.True:
+		return "true"
+	case gjson.False:
+		return "false"
+	}
+	return ""
+}
+
+// IsJSONObject reports whether body is one valid JSON value that is an
+// object.
+func IsJSONObject(body []byte) bool {
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	return len(trimmed) > 0 && trimmed[0] == '{' && gjson.ValidBytes(body)
+}
+
+// CheckStatusMap fails when StatusMap maps a value to something that is
+// not a canonical status. The Caddyfile parser refuses one already; a
+// JSON config can hold any text, so Provision checks it.
+func (p *FieldPaths) CheckStatusMap() error {
+	for k, s := range p.StatusMap {
+		if _, ok := ParsePaymentStatus(string(s)); !ok {
+			return fmt.Errorf("status_map %q: unknown status %q: use succeeded, failed, pending, expired, refunded or unknown", k, s)
+		}
+	}
+	return nil
 }
 
 // any reports whether a path is set.

@@ -2,11 +2,14 @@ package webhookverify
 
 import (
 	"crypto/hmac"
+	"errors"
 	"fmt"
 	"hash"
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/caddyserver/caddy/v2"
 )
 
 // HMACKeys computes HMACs under a set of keys (several keys allow
@@ -76,6 +79,24 @@ func CheckTimestamp(t, now time.Time, tolerance time.Duration) error {
 	}
 	if t.After(now.Add(tolerance)) {
 		return fmt.Errorf("%w: %s in the future, tolerance %s", ErrTimestampOutOfTolerance, t.Sub(now).Round(time.Second), tolerance)
+	}
+	return nil
+}
+
+// DefaultTolerance is how far a signed timestamp may be from now when a
+// verifier's tolerance is not configured.
+const DefaultTolerance = 5 * time.Minute
+
+// ProvisionTolerance sets an unset (zero) tolerance to DefaultTolerance
+// and refuses a negative one. Verifiers call it in Provision and prefix the
+// error with their name; the Caddyfile parser (DurationArg) already
+// refuses a tolerance that is not positive.
+func ProvisionTolerance(t *caddy.Duration) error {
+	if *t < 0 {
+		return errors.New("tolerance must be positive, e.g. tolerance 5m")
+	}
+	if *t == 0 {
+		*t = caddy.Duration(DefaultTolerance)
 	}
 	return nil
 }

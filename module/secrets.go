@@ -101,12 +101,22 @@ func EqualToken(keys [][]byte, got []byte) bool {
 	return match == 1
 }
 
-// TrimBearer removes a leading "Bearer " (any case) from an Authorization
-// style value.
+// TrimBearer removes a leading "Bearer" authentication scheme (any case)
+// and the spaces after it from an Authorization-style value: "Bearer abc"
+// and "bearer  abc" give "abc", "Bearer" alone gives "". Any other value,
+// "Bearerabc" included, is returned unchanged. Nothing else is trimmed:
+// whitespace after the credentials stays, so that it fails a comparison.
 func TrimBearer(v string) string {
-	const p = "bearer "
-	if len(v) >= len(p) && strings.EqualFold(v[:len(p)], p) {
-		return strings.TrimSpace(v[len(p):])
+	const scheme = "bearer"
+	if len(v) < len(scheme) || !strings.EqualFold(v[:len(scheme)], scheme) {
+		return v
 	}
-	return v
+	rest := v[len(scheme):]
+	if rest == "" {
+		return ""
+	}
+	if rest[0] != ' ' {
+		return v
+	}
+	return strings.TrimLeft(rest, " ")
 }

@@ -22,6 +22,10 @@ func init() {
 // TokenHeader carries the secret hash set on the Flutterwave dashboard.
 const TokenHeader = "Verif-Hash"
 
+// tokenSource is where the secret hash is: Verif-Hash, as is (no
+// "Bearer "), once.
+var tokenSource = webhookverify.TokenSource{Headers: []string{TokenHeader}}
+
 // TypePrefix is the prefix of every event type this verifier reports.
 const TypePrefix = "com.flutterwave."
 
@@ -102,18 +106,11 @@ func (v *Flutterwave) Provision(caddy.Context) error {
 // Verify checks the method, the secret hash and the body's shape, and reads
 // the event.
 func (v *Flutterwave) Verify(r *http.Request, body []byte, _ time.Time) (webhookverify.Event, error) {
-	if r.Method != http.MethodPost {
-		return webhookverify.Event{}, fmt.Errorf("%w: flutterwave sends POST, got %s", webhookverify.ErrMethodNotAllowed, r.Method)
+	if err := webhookverify.RequirePost(r, "flutterwave"); err != nil {
+		return webhookverify.Event{}, err
 	}
-	values := r.Header.Values(TokenHeader)
-	switch {
-	case len(values) == 0 || values[0] == "":
-		return webhookverify.Event{}, fmt.Errorf("%w: header %s", webhookverify.ErrMissingToken, TokenHeader)
-	case len(values) > 1:
-		return webhookverify.Event{}, fmt.Errorf("%w: header %s is repeated", webhookverify.ErrInvalidToken, TokenHeader)
-	}
-	if !webhookverify.EqualToken(v.keys, []byte(values[0])) {
-		return webhookverify.Event{}, webhookverify.ErrInvalidToken
+	if err := tokenSource.Check(r, v.keys); err != nil {
+		return webhookverify.Event{}, err
 	}
 
 	if !gjson.ValidBytes(body) {
@@ -134,15 +131,15 @@ func (v *Flutterwave) Verify(r *http.Request, body []byte, _ time.Time) (webhook
 	event := first(str(top[0]), str(top[1]))
 	ev := webhookverify.Event{
 		Type:      TypePrefix + "webhook",
-		Amount:    scalar(data[3]),
+		Amount:    webhookverify.Scalar(data[3]),
 		Currency:  str(data[4]),
 		Reference: first(str(data[1]), str(data[2])),
-		Time:      webhookverify.ParseEventTime(first(scalar(data[6]), scalar(data[7]))),
+		Time:      webhookverify.ParseEventTime(first(webhookverify.Scalar(data[6]), webhookverify.Scalar(data[7]))),
 	}
 	ev.Subject = ev.Reference
 	if webhookverify.IsTypeToken(event) {
 		ev.Type = TypePrefix + event
-		if id := scalar(data[0]); id != "" {
+		if id := webhookverify.Scalar(data[0]); id != "" {
 			ev.ID = event + ":" + id
 		}
 	}
@@ -194,17 +191,6 @@ func str(r gjson.Result) string {
 		return ""
 	}
 	return r.Str
-}
-
-// scalar returns a string value, or a number's text unchanged, or "".
-func scalar(r gjson.Result) string {
-	switch r.Type {
-	case gjson.String:
-		return r.Str
-	case gjson.Number:
-		return r.Raw
-	}
-	return ""
 }
 
 // first returns the first non-empty value.

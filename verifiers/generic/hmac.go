@@ -4,8 +4,11 @@
 package generic
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -52,8 +55,46 @@ type HMAC struct {
 	// must be within Tolerance of now, in both directions.
 	TimestampHeader string `json:"timestamp_header,omitempty"`
 
-	// TimestampMillis reads the timestamp as Unix milliseconds.
+	// TimestampMillis reads the timestamp as Unix milliseconds. Same as
+	// timestamp_format unix_ms.
 	TimestampMillis bool `json:"timestamp_millis,omitempty"`
+
+	// TimestampFormat is how the timestamp is written: "unix" (seconds,
+	// default), "unix_ms" (milliseconds) or "rfc3339".
+	TimestampFormat string `json:"timestamp_format,omitempty"`
+
+	// SignatureFormat is how the header holds the signatures: "list"
+	// (default: one or more signatures, each after Prefix, separated by
+	// spaces or commas) or "kv": key=value parts separated by
+	// PartSeparator, the signatures under SignatureKey and, when
+	// TimestampKey is set, the signed timestamp under it (Stripe's
+	// "t=…,v1=…", Paddle's "ts=…;h1=…"). In kv format the header must be
+	// sent once.
+	SignatureFormat string `json:"signature_format,omitempty"`
+
+	// PartSeparator separates the parts of a kv header. Default ",".
+	PartSeparator string `json:"part_separator,omitempty"`
+
+	// SignatureKey names the signature parts of a kv header, e.g. "v1".
+	SignatureKey string `json:"signature_key,omitempty"`
+
+	// TimestampKey names the timestamp part of a kv header, e.g. "t".
+	// It takes the place of timestamp_header.
+	TimestampKey string `json:"timestamp_key,omitempty"`
+
+	// KeyEncoding is how each secret is turned into the HMAC key: "raw"
+	// (default: its bytes), "hex" (hex-decoded, as Adyen's) or "whsec"
+	// (base64 after an optional "whsec_", as Standard Webhooks').
+	KeyEncoding string `json:"key_encoding,omitempty"`
+
+	// Values are configured values the payload template can include as
+	// {value.NAME}, e.g. the notification URL Square signs.
+	Values map[string]string `json:"values,omitempty"`
+
+	// Methods are the HTTP methods the provider uses; others are refused
+	// with 405. Default: any method (the hmac verifier); presets set the
+	// provider's.
+	Methods []string `json:"methods,omitempty"`
 
 	// Tolerance is how far the timestamp may be from now. Default 5m.
 	Tolerance caddy.Duration `json:"tolerance,omitempty"`
@@ -71,6 +112,8 @@ type HMAC struct {
 	payload  []payloadPart
 	header   string // Header in canonical form
 	tsHeader string // TimestampHeader in canonical form
+	tsFormat string
+	kv       bool
 }
 
 // maxPayloadParts is how many template parts a message holds without a
@@ -80,7 +123,7 @@ const maxPayloadParts = 8
 // payloadPart is one piece of the payload template: literal text, the body,
 // the timestamp or a header.
 type payloadPart struct {
-	kind   byte // 'l' literal, 'b' body, 't' timestamp, 'h' header
+	kind   byte // 'l' literal (also a configured value), 'b' body, 't' timestamp, 'h' header
 	text   []byte
 	header string
 }
@@ -111,20 +154,51 @@ func (v *HMAC) Provision(caddy.Context) error {
 	if err := v.Encoding.Check(); err != nil {
 		return fmt.Errorf("hmac: %w", err)
 	}
-	if v.Tolerance == 0 {
-		v.Tolerance = caddy.Duration(5 * time.Minute)
+	if err := webhookverify.ProvisionTolerance(&v.Tolerance); err != nil {
+		return fmt.Errorf("hmac: %w", err)
 	}
-	if v.Tolerance < 0 {
-		return fmt.Errorf("hmac: tolerance must be positive, e.g. tolerance 5m")
+	switch v.SignatureFormat {
+	case "", "list":
+		if v.TimestampKey != "" || v.SignatureKey != "" {
+			return fmt.Errorf("hmac: timestamp_key and signature_key need signature_format kv")
+		}
+	case "kv":
+		v.kv = true
+		if v.SignatureKey == "" {
+			return fmt.Errorf("hmac: signature_format kv needs signature_key, e.g. signature_key v1")
+		}
+		if v.TimestampKey != "" && v.TimestampHeader != "" {
+			return fmt.Errorf("hmac: set timestamp_key or timestamp_header, not both")
+		}
+		if v.PartSeparator == "" {
+			v.PartSeparator = ","
+		}
+	default:
+		return fmt.Errorf("hmac: unknown signature_format %q: use list or kv", v.SignatureFormat)
 	}
+	v.tsFormat = v.TimestampFormat
+	switch {
+	case v.tsFormat == "" && v.TimestampMillis:
+		v.tsFormat = "unix_ms"
+	case v.tsFormat == "":
+		v.tsFormat = "unix"
+	case v.tsFormat != "unix" && v.tsFormat != "unix_ms" && v.tsFormat != "rfc3339":
+		return fmt.Errorf("hmac: unknown timestamp_format %q: use unix, unix_ms or rfc3339", v.TimestampFormat)
+	}
+	signsTime := v.TimestampHeader != "" || v.TimestampKey != ""
 	if v.Payload == "" {
 		v.Payload = "{body}"
-		if v.TimestampHeader != "" {
+		if signsTime {
 			v.Payload = "{timestamp}.{body}"
 		}
 	}
-	if v.payload, err = parsePayload(v.Payload, v.TimestampHeader != ""); err != nil {
+	if v.payload, err = parsePayload(v.Payload, signsTime, v.Values); err != nil {
 		return fmt.Errorf("hmac: %w", err)
+	}
+	for _, m := range v.Methods {
+		if m == "" || strings.ToUpper(m) != m {
+			return fmt.Errorf("hmac: method %q: write HTTP methods in capitals, e.g. POST", m)
+		}
 	}
 	// Canonical names make each request's header lookup allocation-free.
 	v.header = http.CanonicalHeaderKey(v.Header)
@@ -133,12 +207,40 @@ func (v *HMAC) Provision(caddy.Context) error {
 	if err != nil {
 		return err
 	}
+	for i, k := range keys {
+		if keys[i], err = decodeKey(k, v.KeyEncoding); err != nil {
+			return fmt.Errorf("hmac: secret #%d: %w", i+1, err)
+		}
+	}
 	v.keys = webhookverify.NewHMACKeys(newHash, keys)
 	return nil
 }
 
+// decodeKey turns a resolved secret into an HMAC key. Errors never quote
+// the secret.
+func decodeKey(secret []byte, encoding string) ([]byte, error) {
+	switch encoding {
+	case "", "raw":
+		return secret, nil
+	case "hex":
+		k, err := hex.DecodeString(strings.TrimSpace(string(secret)))
+		if err != nil || len(k) == 0 {
+			return nil, fmt.Errorf("is not hex: give the key as the provider shows it (hex digits)")
+		}
+		return k, nil
+	case "whsec":
+		s := strings.TrimPrefix(strings.TrimSpace(string(secret)), "whsec_")
+		k, err := base64.StdEncoding.DecodeString(s)
+		if err != nil || len(k) == 0 {
+			return nil, fmt.Errorf("is not a whsec_ key: give it as the provider shows it, whsec_ followed by base64")
+		}
+		return k, nil
+	}
+	return nil, fmt.Errorf("unknown key_encoding %q: use raw, hex or whsec", encoding)
+}
+
 // parsePayload splits a payload template into parts.
-func parsePayload(template string, haveTimestamp bool) ([]payloadPart, error) {
+func parsePayload(template string, haveTimestamp bool, values map[string]string) ([]payloadPart, error) {
 	var parts []payloadPart
 	tmpl := template
 	hasBody := false
@@ -167,8 +269,14 @@ func parsePayload(template string, haveTimestamp bool) ([]payloadPart, error) {
 			parts = append(parts, payloadPart{kind: 't'})
 		case headerPlaceholder(name) != "":
 			parts = append(parts, payloadPart{kind: 'h', header: headerPlaceholder(name)})
+		case strings.HasPrefix(name, "value."):
+			val, ok := values[strings.TrimPrefix(name, "value.")]
+			if !ok || val == "" {
+				return nil, fmt.Errorf("payload uses {%s}: configure %s", name, strings.TrimPrefix(name, "value."))
+			}
+			parts = append(parts, payloadPart{kind: 'l', text: []byte(val)})
 		default:
-			return nil, fmt.Errorf("payload: unknown placeholder {%s}: use {body}, {timestamp} or {header.Name}", name)
+			return nil, fmt.Errorf("payload: unknown placeholder {%s}: use {body}, {timestamp}, {header.Name} or {value.NAME}", name)
 		}
 		tmpl = tmpl[open+end+1:]
 	}
@@ -209,27 +317,45 @@ func (v *HMAC) appendMessage(msg [][]byte, r *http.Request, body []byte, ts stri
 
 // Verify checks the signature header against the body.
 func (v *HMAC) Verify(r *http.Request, body []byte, now time.Time) (webhookverify.Event, error) {
-	var ts string
-	if v.TimestampHeader != "" {
-		ts = r.Header.Get(v.tsHeader)
-		t, err := webhookverify.ParseUnixTimestamp(ts, v.TimestampMillis)
-		if err != nil {
-			return webhookverify.Event{}, fmt.Errorf("%w: header %s", err, v.TimestampHeader)
-		}
-		if err := webhookverify.CheckTimestamp(t, now, time.Duration(v.Tolerance)); err != nil {
-			return webhookverify.Event{}, err
-		}
+	if len(v.Methods) > 0 && !slices.Contains(v.Methods, r.Method) {
+		return webhookverify.Event{}, fmt.Errorf("%w: %s, the provider sends %s", webhookverify.ErrMethodNotAllowed, r.Method, strings.Join(v.Methods, " or "))
 	}
 	values := r.Header[v.header] // v.header is canonical: no lookup cost
 	if len(values) == 0 || strings.TrimSpace(strings.Join(values, "")) == "" {
 		return webhookverify.Event{}, fmt.Errorf("%w: header %s", webhookverify.ErrMissingSignature, v.Header)
 	}
+	if err := v.checkSignedHeadersOnce(r); err != nil {
+		return webhookverify.Event{}, err
+	}
 	var (
 		bufArray   [4 * 64]byte // room for four SHA-512-sized signatures
 		spanArray  [maxSignatures]span
 		candidates [maxSignatures][]byte
+		buf        []byte
+		spans      []span
+		ts         string
 	)
-	buf, spans := decodeSignatures(bufArray[:0], spanArray[:0], values, v.Prefix, v.Encoding)
+	if v.kv {
+		var ok bool
+		buf, spans, ts, ok = v.decodeKV(bufArray[:0], spanArray[:0], values[0])
+		if !ok {
+			return webhookverify.Event{}, fmt.Errorf("%w: header %s", webhookverify.ErrMalformedSignature, v.Header)
+		}
+	} else {
+		buf, spans = decodeSignatures(bufArray[:0], spanArray[:0], values, v.Prefix, v.Encoding)
+	}
+	if v.TimestampHeader != "" {
+		ts = r.Header.Get(v.tsHeader)
+	}
+	if v.TimestampHeader != "" || v.TimestampKey != "" {
+		t, err := parseTimestamp(ts, v.tsFormat)
+		if err != nil {
+			return webhookverify.Event{}, fmt.Errorf("%w: %s", err, v.timestampSource())
+		}
+		if err := webhookverify.CheckTimestamp(t, now, time.Duration(v.Tolerance)); err != nil {
+			return webhookverify.Event{}, err
+		}
+	}
 	for i, sp := range spans {
 		candidates[i] = buf[sp.start:sp.end]
 	}
@@ -241,6 +367,97 @@ func (v *HMAC) Verify(r *http.Request, body []byte, now time.Time) (webhookverif
 		return webhookverify.Event{}, webhookverify.ErrInvalidSignature
 	}
 	return v.Extract(body), nil
+}
+
+// checkSignedHeadersOnce refuses a request that repeats a signed header:
+// one copy would be verified and both forwarded. A kv signature header
+// counts as signed (it carries the timestamp).
+func (v *HMAC) checkSignedHeadersOnce(r *http.Request) error {
+	if v.kv && len(r.Header[v.header]) > 1 {
+		return fmt.Errorf("%w: header %s is repeated", webhookverify.ErrMalformedSignature, v.Header)
+	}
+	if v.tsHeader != "" && len(r.Header[v.tsHeader]) > 1 {
+		return fmt.Errorf("%w: header %s is repeated", webhookverify.ErrMalformedTimestamp, v.TimestampHeader)
+	}
+	for _, p := range v.payload {
+		if p.kind == 'h' && len(r.Header[p.header]) > 1 {
+			return fmt.Errorf("%w: signed header %s is repeated", webhookverify.ErrMalformedRequest, p.header)
+		}
+	}
+	return nil
+}
+
+func (v *HMAC) timestampSource() string {
+	if v.TimestampKey != "" {
+		return "part " + v.TimestampKey + " of header " + v.Header
+	}
+	return "header " + v.TimestampHeader
+}
+
+// decodeKV reads a key=value signature header: every part under
+// SignatureKey is a signature, the one under TimestampKey the timestamp.
+// Unknown keys are skipped (providers add versions); a part without "=",
+// a repeated timestamp or an undecodable signature is malformed.
+func (v *HMAC) decodeKV(buf []byte, spans []span, header string) ([]byte, []span, string, bool) {
+	ts, haveTS := "", false
+	for part := range strings.SplitSeq(header, v.PartSeparator) {
+		key, val, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok {
+			return buf, spans, "", false
+		}
+		switch key {
+		case v.TimestampKey:
+			if haveTS {
+				return buf, spans, "", false
+			}
+			ts, haveTS = val, true
+		case v.SignatureKey:
+			if len(spans) >= maxSignatures {
+				continue
+			}
+			start := len(buf)
+			var ok bool
+			if v.Encoding == webhookverify.Hex {
+				buf, ok = appendHex(buf, val)
+			} else if b, err := v.Encoding.Decode(val); err == nil {
+				buf, ok = append(buf, b...), true
+			}
+			if !ok || len(buf) == start {
+				return buf, spans, "", false
+			}
+			spans = append(spans, span{start, len(buf)})
+		}
+	}
+	return buf, spans, ts, true
+}
+
+// parseTimestamp reads a signed timestamp in the configured format.
+func parseTimestamp(s, format string) (time.Time, error) {
+	switch format {
+	case "rfc3339":
+		if s == "" {
+			return time.Time{}, webhookverify.ErrMissingTimestamp
+		}
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			return time.Time{}, webhookverify.ErrMalformedTimestamp
+		}
+		return t, nil
+	case "unix_ms":
+		return webhookverify.ParseUnixTimestamp(s, true)
+	}
+	return webhookverify.ParseUnixTimestamp(s, false)
+}
+
+// formatTimestamp writes now in the configured format.
+func formatTimestamp(now time.Time, format string) string {
+	switch format {
+	case "rfc3339":
+		return now.UTC().Format(time.RFC3339)
+	case "unix_ms":
+		return strconv.FormatInt(now.UnixMilli(), 10)
+	}
+	return strconv.FormatInt(now.Unix(), 10)
 }
 
 // span locates one decoded signature in a buffer.
@@ -341,17 +558,22 @@ func fromHexDigit(c byte) (byte, bool) {
 // Sign sets the signature (and timestamp) headers as the provider would.
 func (v *HMAC) Sign(r *http.Request, body []byte, now time.Time) ([]byte, error) {
 	var ts string
+	if v.TimestampHeader != "" || v.TimestampKey != "" {
+		ts = formatTimestamp(now, v.tsFormat)
+	}
 	if v.TimestampHeader != "" {
-		if v.TimestampMillis {
-			ts = strconv.FormatInt(now.UnixMilli(), 10)
-		} else {
-			ts = strconv.FormatInt(now.Unix(), 10)
-		}
 		r.Header.Set(v.TimestampHeader, ts)
 	}
 	var parts [maxPayloadParts][]byte
-	mac := v.keys.Sign(v.appendMessage(parts[:0], r, body, ts)...)
-	r.Header.Set(v.Header, v.Prefix+v.Encoding.Encode(mac))
+	sig := v.Encoding.Encode(v.keys.Sign(v.appendMessage(parts[:0], r, body, ts)...))
+	switch {
+	case v.kv && v.TimestampKey != "":
+		r.Header.Set(v.Header, v.TimestampKey+"="+ts+v.PartSeparator+v.SignatureKey+"="+sig)
+	case v.kv:
+		r.Header.Set(v.Header, v.SignatureKey+"="+sig)
+	default:
+		r.Header.Set(v.Header, v.Prefix+sig)
+	}
 	return body, nil
 }
 
@@ -366,7 +588,15 @@ func (v *HMAC) Sign(r *http.Request, body []byte, now time.Time) ([]byte, error)
 //	    timestamp_header <name>
 //	    timestamp_millis
 //	    tolerance <duration>
-//	    payload <template>
+//	    payload <template>                 # {body} {timestamp} {header.Name} {value.NAME}
+//	    signature_format list|kv           # default list
+//	    part_separator <text>              # kv parts; default ","
+//	    signature_key <key>                # kv: e.g. v1
+//	    timestamp_key <key>                # kv: e.g. t
+//	    timestamp_format unix|unix_ms|rfc3339
+//	    key_encoding raw|hex|whsec         # default raw
+//	    value <name> <value>               # for {value.NAME}
+//	    methods <method>...                # default any
 //	    event_id_path|type_path|time_path|subject_path|status_path|amount_path|currency_path|reference_path <gjson path>
 //	    status_map <provider status> <canonical status>
 //	}
@@ -420,18 +650,50 @@ func (v *HMAC) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			}
 			v.TimestampMillis = true
 		case "tolerance":
-			var s string
-			if err := webhookverify.StringArg(d, &s); err != nil {
+			if err := webhookverify.DurationArg(d, &v.Tolerance); err != nil {
 				return err
 			}
-			dur, err := caddy.ParseDuration(s)
-			if err != nil || dur <= 0 {
-				return d.Errf("tolerance %q is not a positive duration: use e.g. 5m", s)
-			}
-			v.Tolerance = caddy.Duration(dur)
 		case "payload":
 			if err := webhookverify.StringArg(d, &v.Payload); err != nil {
 				return err
+			}
+		case "signature_format":
+			if err := webhookverify.StringArg(d, &v.SignatureFormat); err != nil {
+				return err
+			}
+		case "part_separator":
+			if err := webhookverify.StringArg(d, &v.PartSeparator); err != nil {
+				return err
+			}
+		case "signature_key":
+			if err := webhookverify.StringArg(d, &v.SignatureKey); err != nil {
+				return err
+			}
+		case "timestamp_key":
+			if err := webhookverify.StringArg(d, &v.TimestampKey); err != nil {
+				return err
+			}
+		case "timestamp_format":
+			if err := webhookverify.StringArg(d, &v.TimestampFormat); err != nil {
+				return err
+			}
+		case "key_encoding":
+			if err := webhookverify.StringArg(d, &v.KeyEncoding); err != nil {
+				return err
+			}
+		case "value":
+			args := d.RemainingArgs()
+			if len(args) != 2 {
+				return d.Errf("value takes a name and a value, e.g. value notification_url https://example.com/hooks; the payload includes it as {value.notification_url}")
+			}
+			if v.Values == nil {
+				v.Values = map[string]string{}
+			}
+			v.Values[args[0]] = args[1]
+		case "methods":
+			v.Methods = d.RemainingArgs()
+			if len(v.Methods) == 0 {
+				return d.Errf("methods needs at least one HTTP method, e.g. methods POST")
 			}
 		default:
 			return d.Errf("unrecognized subdirective %q for provider hmac: see the README's hmac section", d.Val())
@@ -454,7 +716,7 @@ func (v *HMAC) Covers() webhookverify.Coverage {
 		cov.Body = cov.Body || p.kind == 'b'
 	}
 	cov.EventID = cov.Body // the id is read from the body
-	if v.tsHeader != "" {
+	if v.TimestampHeader != "" || v.TimestampKey != "" {
 		cov.Tolerance = time.Duration(v.Tolerance)
 	}
 	return cov

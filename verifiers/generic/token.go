@@ -17,23 +17,26 @@ func init() {
 
 // Token verifies a static shared secret sent in a header or a query
 // parameter, such as Flutterwave's verif-hash. The comparison is constant
-// time and does not reveal the secret's length.
+// time and does not reveal the secret's length. The rules are those of
+// webhookverify.TokenSource: a repeated header or parameter is refused,
+// and the value is compared as is, after an optional "Bearer " in a header.
 type Token struct {
 	// Secrets are the accepted tokens; any one passes. Use placeholders:
 	// {env.NAME} or {file./path}.
 	Secrets webhookverify.Secrets `json:"secrets,omitempty"`
 
-	// Header carries the token. A leading "Bearer " is accepted.
-	// Set exactly one of Header and Query.
+	// Header carries the token. A leading "Bearer " (any case) is
+	// accepted. Set exactly one of Header and Query.
 	Header string `json:"header,omitempty"`
 
-	// Query is the query parameter that carries the token.
+	// Query is the query parameter that carries the token, as is.
 	Query string `json:"query,omitempty"`
 
 	// Field paths promote values of a JSON body into the envelope.
 	webhookverify.FieldPaths
 
 	keys [][]byte
+	src  webhookverify.TokenSource
 }
 
 // CaddyModule returns the Caddy module information.
@@ -54,22 +57,17 @@ func (v *Token) Provision(caddy.Context) error {
 		return err
 	}
 	v.keys = keys
+	v.src = webhookverify.TokenSource{Query: v.Query}
+	if v.Header != "" {
+		v.src = webhookverify.TokenSource{Headers: []string{v.Header}, Bearer: true}
+	}
 	return nil
 }
 
 // Verify checks the token.
 func (v *Token) Verify(r *http.Request, body []byte, _ time.Time) (webhookverify.Event, error) {
-	var got, where string
-	if v.Header != "" {
-		got, where = webhookverify.TrimBearer(r.Header.Get(v.Header)), "header "+v.Header
-	} else {
-		got, where = r.URL.Query().Get(v.Query), "query parameter "+v.Query
-	}
-	if got == "" {
-		return webhookverify.Event{}, fmt.Errorf("%w: %s", webhookverify.ErrMissingToken, where)
-	}
-	if !webhookverify.EqualToken(v.keys, []byte(got)) {
-		return webhookverify.Event{}, webhookverify.ErrInvalidToken
+	if err := v.src.Check(r, v.keys); err != nil {
+		return webhookverify.Event{}, err
 	}
 	return v.Extract(body), nil
 }

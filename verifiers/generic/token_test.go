@@ -48,6 +48,10 @@ func TestTokenVerify(t *testing.T) {
 		{name: "empty", config: inHeader, headers: []hdr{{"Verif-Hash", ""}}, wantErr: webhookverify.ErrMissingToken},
 		{name: "Bearer alone", config: inHeader, headers: []hdr{{"Verif-Hash", "Bearer  "}}, wantErr: webhookverify.ErrMissingToken},
 		{name: "in the query, header configured", config: inHeader, target: "/hooks?Verif-Hash=tok-new", wantErr: webhookverify.ErrMissingToken},
+		{name: "repeated header, one right", config: inHeader, headers: []hdr{{"Verif-Hash", "tok-guess"}, {"Verif-Hash", "tok-new"}}, wantErr: webhookverify.ErrInvalidToken},
+		{name: "repeated header, both right", config: inHeader, headers: []hdr{{"Verif-Hash", "tok-new"}, {"Verif-Hash", "tok-new"}}, wantErr: webhookverify.ErrInvalidToken},
+		{name: "surrounding space is not trimmed", config: inHeader, headers: []hdr{{"Verif-Hash", "Bearer tok-new "}}, wantErr: webhookverify.ErrInvalidToken},
+		{name: "Bearer without its space", config: inHeader, headers: []hdr{{"Verif-Hash", "Bearer"}}, wantErr: webhookverify.ErrMissingToken},
 
 		{name: "query", config: inQuery, target: "/hooks?token=tok-new"},
 		{name: "query, rotated", config: inQuery, target: "/hooks?a=1&token=tok-old"},
@@ -56,6 +60,8 @@ func TestTokenVerify(t *testing.T) {
 		{name: "query, missing", config: inQuery, target: "/hooks?other=tok-new", wantErr: webhookverify.ErrMissingToken},
 		{name: "query, empty", config: inQuery, target: "/hooks?token=", wantErr: webhookverify.ErrMissingToken},
 		{name: "query, only in a header", config: inQuery, headers: []hdr{{"Token", "tok-new"}}, wantErr: webhookverify.ErrMissingToken},
+		{name: "query, repeated, one right", config: inQuery, target: "/hooks?token=tok-guess&token=tok-new", wantErr: webhookverify.ErrInvalidToken},
+		{name: "query, Bearer is not removed", config: inQuery, target: "/hooks?token=Bearer%20tok-new", wantErr: webhookverify.ErrInvalidToken},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

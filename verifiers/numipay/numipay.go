@@ -154,8 +154,8 @@ func (v *Numipay) match(msg []byte, sig *[sha1.Size]byte) bool {
 
 // Verify checks the method and the signature, and reads the event.
 func (v *Numipay) Verify(r *http.Request, body []byte, _ time.Time) (webhookverify.Event, error) {
-	if r.Method != http.MethodPost {
-		return webhookverify.Event{}, fmt.Errorf("%w: numipay sends POST, got %s", webhookverify.ErrMethodNotAllowed, r.Method)
+	if err := webhookverify.RequirePost(r, "numipay"); err != nil {
+		return webhookverify.Event{}, err
 	}
 	value := strings.TrimSpace(r.Header.Get(v.header))
 	if value == "" {
@@ -222,19 +222,23 @@ func event(doc []byte) webhookverify.Event {
 		return webhookverify.Event{Type: TypePrefix}
 	}
 	gjson.Parse(unsafe.String(&doc[0], len(doc))).ForEach(func(key, value gjson.Result) bool {
+		var dst *string
 		switch key.Str {
 		case "transaction_id":
-			id = scalar(value)
+			dst = &id
 		case "status":
-			status = scalar(value)
+			dst = &status
 		case "transaction_type":
-			typ = scalar(value)
+			dst = &typ
 		case "tracking_id":
-			ev.Reference = scalar(value)
+			dst = &ev.Reference
 		case "amount":
-			ev.Amount = scalar(value)
+			dst = &ev.Amount
 		case "currency":
-			ev.Currency = scalar(value)
+			dst = &ev.Currency
+		}
+		if dst != nil {
+			*dst = strings.Clone(webhookverify.Scalar(value)) // doc is borrowed
 		}
 		return true
 	})
@@ -248,18 +252,6 @@ func event(doc []byte) webhookverify.Event {
 	ev.Status = mapStatus(status)
 	ev.Subject = ev.Reference
 	return ev
-}
-
-// scalar returns a copy of a string's value or of a number's text; ""
-// for anything else.
-func scalar(r gjson.Result) string {
-	switch r.Type {
-	case gjson.String:
-		return strings.Clone(r.Str)
-	case gjson.Number:
-		return strings.Clone(r.Raw)
-	}
-	return ""
 }
 
 // mapStatus maps Numipay's status to the canonical status.

@@ -4,7 +4,6 @@
 package okra
 
 import (
-	"bytes"
 	"fmt"
 	"net/http"
 	"strings"
@@ -27,9 +26,6 @@ func init() {
 // Authorization (where a bearer token is usually sent).
 var DefaultHeaders = []string{"Okra-Auth", "Authorization"}
 
-// maxTokenValues bounds how many header values are compared per request.
-const maxTokenValues = 8
-
 // TypePrefix is the prefix of every Okra event type.
 const TypePrefix = "com.okra.callback"
 
@@ -38,6 +34,9 @@ const TypePrefix = "com.okra.callback"
 // with every webhook. The verifier looks for it in the configured headers
 // (default: Okra-Auth, then Authorization), accepts an optional "Bearer "
 // prefix, and compares it in constant time with every configured secret.
+// Every searched header that the request carries must hold a configured
+// token, once: a repeated header, or two headers of which one holds a
+// wrong token, is refused (see webhookverify.TokenSource).
 // The request must be a POST (405 otherwise) and its body a JSON object
 // (400 otherwise) in which none of the keys read into the event is
 // repeated (400).
@@ -73,9 +72,10 @@ type Okra struct {
 	Secrets webhookverify.Secrets `json:"secrets,omitempty"`
 
 	// Headers are the request headers searched for the token, in order.
-	// The request passes when any of them holds a configured token, with
-	// or without a "Bearer " prefix. Default: ["Okra-Auth",
-	// "Authorization"] (an assumption: see the type's documentation).
+	// At least one must be present, and each one present must hold a
+	// configured token, once, with or without a "Bearer " prefix.
+	// Default: ["Okra-Auth", "Authorization"] (an assumption: see the
+	// type's documentation).
 	Headers []string `json:"headers,omitempty"`
 
 	keys    [][]byte
@@ -114,32 +114,13 @@ func (v *Okra) Provision(caddy.Context) error {
 
 // Verify checks the method, the token and the body's shape, in that order.
 func (v *Okra) Verify(r *http.Request, body []byte, _ time.Time) (webhookverify.Event, error) {
-	if r.Method != http.MethodPost {
-		return webhookverify.Event{}, fmt.Errorf("%w: okra sends POST, got %s", webhookverify.ErrMethodNotAllowed, r.Method)
+	if err := webhookverify.RequirePost(r, "okra"); err != nil {
+		return webhookverify.Event{}, err
 	}
-	seen, ok := 0, false
-	for _, h := range v.headers {
-		for _, val := range r.Header[h] {
-			if seen >= maxTokenValues {
-				break
-			}
-			tok := webhookverify.TrimBearer(strings.TrimSpace(val))
-			if tok == "" {
-				continue
-			}
-			seen++
-			if webhookverify.EqualToken(v.keys, []byte(tok)) {
-				ok = true
-			}
-		}
+	if err := (webhookverify.TokenSource{Headers: v.headers, Bearer: true}).Check(r, v.keys); err != nil {
+		return webhookverify.Event{}, err
 	}
-	if seen == 0 {
-		return webhookverify.Event{}, fmt.Errorf("%w: headers %s", webhookverify.ErrMissingToken, strings.Join(v.headers, ", "))
-	}
-	if !ok {
-		return webhookverify.Event{}, webhookverify.ErrInvalidToken
-	}
-	if !isJSONObject(body) {
+	if !webhookverify.IsJSONObject(body) {
 		return webhookverify.Event{}, fmt.Errorf("%w: okra sends a JSON object", webhookverify.ErrMalformedBody)
 	}
 	ev, ok := event(body)
@@ -147,12 +128,6 @@ func (v *Okra) Verify(r *http.Request, body []byte, _ time.Time) (webhookverify.
 		return webhookverify.Event{}, fmt.Errorf("%w: a top-level key read into the event is repeated", webhookverify.ErrDuplicateKey)
 	}
 	return ev, nil
-}
-
-// isJSONObject reports whether body is a single valid JSON object.
-func isJSONObject(body []byte) bool {
-	trimmed := bytes.TrimLeft(body, " \t\r\n")
-	return len(trimmed) > 0 && trimmed[0] == '{' && gjson.ValidBytes(body)
 }
 
 // The promoted top-level keys.

@@ -72,9 +72,10 @@ const maxSignatureLen = 256
 // an assumption; check a real callback and configure accordingly:
 //
 //   - mode key (default): the secret is expected as is, in the header
-//     named "apiKey" (assumed; change with `header`) or in a query
-//     parameter (`query`), with an optional "Bearer " prefix, and is
-//     compared in constant time.
+//     named "apiKey" (assumed; change with `header`), with an optional
+//     "Bearer " prefix, or in a query parameter (`query`), and is
+//     compared in constant time; a repeated header or parameter is
+//     refused (see webhookverify.TokenSource).
 //   - mode hmac: the header "X-Signature" (assumed; change with `header`)
 //     holds the HMAC of the raw body keyed with the secret, SHA-256 by
 //     default (`algorithm sha512`), in hex by default (`encoding base64`).
@@ -130,6 +131,7 @@ type Oktopay struct {
 	keys     [][]byte
 	hmacKeys *webhookverify.HMACKeys
 	header   string
+	src      webhookverify.TokenSource // key mode
 	typ      string
 }
 
@@ -213,6 +215,10 @@ func (v *Oktopay) Provision(caddy.Context) error {
 		if v.Header == "" && v.Query == "" {
 			v.header = DefaultKeyHeader
 		}
+		v.src = webhookverify.TokenSource{Query: v.Query, Bearer: true}
+		if v.header != "" {
+			v.src.Headers = []string{v.header}
+		}
 		return nil
 	}
 	if v.header == "" {
@@ -253,19 +259,7 @@ func (v *Oktopay) Verify(r *http.Request, body []byte, _ time.Time) (webhookveri
 }
 
 func (v *Oktopay) verifyKey(r *http.Request) error {
-	var got, where string
-	if v.Query != "" {
-		got, where = r.URL.Query().Get(v.Query), "query parameter "+v.Query
-	} else {
-		got, where = webhookverify.TrimBearer(strings.TrimSpace(r.Header.Get(v.header))), "header "+v.header
-	}
-	if got == "" {
-		return fmt.Errorf("%w: %s", webhookverify.ErrMissingToken, where)
-	}
-	if !webhookverify.EqualToken(v.keys, []byte(got)) {
-		return webhookverify.ErrInvalidToken
-	}
-	return nil
+	return v.src.Check(r, v.keys)
 }
 
 func (v *Oktopay) verifyHMAC(r *http.Request, body []byte) error {

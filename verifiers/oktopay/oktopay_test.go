@@ -78,6 +78,23 @@ func TestRFC4231(t *testing.T) {
 	}
 }
 
+// In key mode a repeated header or query parameter is refused, even when
+// every copy holds the secret.
+func TestVerifyKeyRepeated(t *testing.T) {
+	key := provisioned(t, Oktopay{Secrets: []string{secret1}})
+	keyQuery := provisioned(t, Oktopay{Secrets: []string{secret1}, Query: "apiKey"})
+	r := req("/cb", nil)
+	r.Header.Add("apiKey", "nope")
+	r.Header.Add("apiKey", secret1)
+	if _, err := key.Verify(r, []byte(body), time.Now()); !errors.Is(err, webhookverify.ErrInvalidToken) {
+		t.Errorf("repeated header: %v, want %v", err, webhookverify.ErrInvalidToken)
+	}
+	r = req("/cb?apiKey="+secret1+"&apiKey="+secret1, nil)
+	if _, err := keyQuery.Verify(r, []byte(body), time.Now()); !errors.Is(err, webhookverify.ErrInvalidToken) {
+		t.Errorf("repeated query parameter: %v, want %v", err, webhookverify.ErrInvalidToken)
+	}
+}
+
 func TestVerify(t *testing.T) {
 	key := provisioned(t, Oktopay{Secrets: []string{secret1}})
 	keyRotated := provisioned(t, Oktopay{Secrets: []string{secret1, secret2}})
@@ -105,6 +122,7 @@ func TestVerify(t *testing.T) {
 		{"key: wrong secret", key, "/cb", map[string]string{"apiKey": "okto-notification-secret-X"}, body, webhookverify.ErrInvalidToken},
 		{"key: missing header", key, "/cb", nil, body, webhookverify.ErrMissingToken},
 		{"key: empty header", key, "/cb", map[string]string{"apiKey": "  "}, body, webhookverify.ErrMissingToken},
+		{"key: surrounding spaces are not trimmed", key, "/cb", map[string]string{"apiKey": " " + secret1 + " "}, body, webhookverify.ErrInvalidToken},
 		{"key: secret in the query is not read in header mode", key, "/cb?apiKey=" + secret1, nil, body, webhookverify.ErrMissingToken},
 		{"key: body not covered", key, "/cb", map[string]string{"apiKey": secret1}, tampered, nil},
 		{"key: second secret (rotation)", keyRotated, "/cb", map[string]string{"apiKey": secret2}, body, nil},

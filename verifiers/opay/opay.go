@@ -201,11 +201,8 @@ func (v *OPay) check() error {
 		if v.Payload != "" {
 			return fmt.Errorf("payload applies to scheme v1 only: remove it, or set scheme v1")
 		}
-		if v.Tolerance == 0 {
-			v.Tolerance = caddy.Duration(5 * time.Minute)
-		}
-		if v.Tolerance < 0 {
-			return fmt.Errorf("tolerance must be positive, e.g. tolerance 5m")
+		if err := webhookverify.ProvisionTolerance(&v.Tolerance); err != nil {
+			return err
 		}
 	default:
 		return fmt.Errorf("unknown scheme %q: use v1 or v2", v.Scheme)
@@ -215,8 +212,8 @@ func (v *OPay) check() error {
 
 // Verify checks the callback's signature and returns the signed facts.
 func (v *OPay) Verify(r *http.Request, body []byte, now time.Time) (webhookverify.Event, error) {
-	if r.Method != http.MethodPost {
-		return webhookverify.Event{}, fmt.Errorf("%w: OPay sends callbacks with POST", webhookverify.ErrMethodNotAllowed)
+	if err := webhookverify.RequirePost(r, "OPay"); err != nil {
+		return webhookverify.Event{}, err
 	}
 	if v.Scheme == SchemeV2 {
 		return v.verifyV2(r, body, now)
@@ -260,11 +257,7 @@ func (v *OPay) verifyV2(r *http.Request, body []byte, now time.Time) (webhookver
 	if v.MerchantID != "" && r.Header.Get(headerMerchantID) != v.MerchantID {
 		return webhookverify.Event{}, fmt.Errorf("%w: header %s", ErrMerchantMismatch, headerMerchantID)
 	}
-	auth := strings.TrimSpace(r.Header.Get(headerAuthorization))
-	if strings.EqualFold(auth, "bearer") {
-		auth = ""
-	}
-	auth = webhookverify.TrimBearer(auth)
+	auth := webhookverify.TrimBearer(strings.TrimSpace(r.Header.Get(headerAuthorization)))
 	if auth == "" {
 		return webhookverify.Event{}, fmt.Errorf("%w: header %s", webhookverify.ErrMissingSignature, headerAuthorization)
 	}
@@ -581,22 +574,22 @@ func eventV2(body []byte) webhookverify.Event {
 	gjson.ParseBytes(body).ForEach(func(key, val gjson.Result) bool {
 		switch key.Str {
 		case "notifyId":
-			ev.ID = scalar(val)
+			ev.ID = webhookverify.Scalar(val)
 		case "type":
-			if t := scalar(val); validType(t) {
+			if t := webhookverify.Scalar(val); webhookverify.IsTypeToken(t) {
 				ev.Type = "com.opay." + strings.ToLower(t)
 			}
 		case "reference":
-			ev.Subject = scalar(val)
+			ev.Subject = webhookverify.Scalar(val)
 			ev.Reference = ev.Subject
 		case "status":
-			ev.Status = NormalizeStatus(scalar(val))
+			ev.Status = NormalizeStatus(webhookverify.Scalar(val))
 		case "timestamp":
-			ts = scalar(val)
+			ts = webhookverify.Scalar(val)
 		case "amount":
 			amount = val
 		case "currency":
-			currency = scalar(val)
+			currency = webhookverify.Scalar(val)
 		}
 		return true
 	})
@@ -608,38 +601,13 @@ func eventV2(body []byte) webhookverify.Event {
 		}
 	}
 	if amount.IsObject() {
-		ev.Amount = scalar(amount.Get("total"))
-		ev.Currency = scalar(amount.Get("currency"))
+		ev.Amount = webhookverify.Scalar(amount.Get("total"))
+		ev.Currency = webhookverify.Scalar(amount.Get("currency"))
 	} else {
-		ev.Amount = scalar(amount)
+		ev.Amount = webhookverify.Scalar(amount)
 		ev.Currency = currency
 	}
 	return ev
-}
-
-// scalar is a string's text or a number's literal; "" for anything else.
-func scalar(r gjson.Result) string {
-	switch r.Type {
-	case gjson.String:
-		return r.Str
-	case gjson.Number:
-		return r.Raw
-	}
-	return ""
-}
-
-// validType reports whether t can be used in an event type.
-func validType(t string) bool {
-	if t == "" || len(t) > 64 {
-		return false
-	}
-	for i := 0; i < len(t); i++ {
-		c := t[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.') {
-			return false
-		}
-	}
-	return true
 }
 
 // statuses maps OPay's status words, uppercased.
@@ -699,15 +667,9 @@ func (v *OPay) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.Errf("payload %q: use transaction or betting", v.Payload)
 			}
 		case "tolerance":
-			var s string
-			if err := webhookverify.StringArg(d, &s); err != nil {
+			if err := webhookverify.DurationArg(d, &v.Tolerance); err != nil {
 				return err
 			}
-			dur, err := caddy.ParseDuration(s)
-			if err != nil || dur <= 0 {
-				return d.Errf("tolerance %q is not a positive duration: use e.g. 5m", s)
-			}
-			v.Tolerance = caddy.Duration(dur)
 		case "merchant_id":
 			if err := webhookverify.StringArg(d, &v.MerchantID); err != nil {
 				return err

@@ -562,7 +562,7 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		{name: "scheme without value", input: "opay {\n secret {env.K}\n scheme\n}", wantErr: "Testfile:3"},
 		{name: "scheme with two values", input: "opay {\n secret {env.K}\n scheme v1 v2\n}", wantErr: "Testfile:3"},
 		{name: "bad payload", input: "opay {\n secret {env.K}\n payload refund\n}", wantErr: `payload "refund": use transaction or betting, at Testfile:3`},
-		{name: "bad tolerance", input: "opay {\n secret {env.K}\n scheme v2\n tolerance soon\n}", wantErr: `tolerance "soon" is not a positive duration: use e.g. 5m, at Testfile:4`},
+		{name: "bad tolerance", input: "opay {\n secret {env.K}\n scheme v2\n tolerance soon\n}", wantErr: `tolerance "soon" is not a positive duration: use e.g. 5m, 60s or 72h, at Testfile:4`},
 		{name: "negative tolerance", input: "opay {\n secret {env.K}\n scheme v2\n tolerance -5m\n}", wantErr: "Testfile:4"},
 		{name: "payload with v2", input: "opay {\n secret {env.K}\n scheme v2\n payload betting\n}", wantErr: "payload applies to scheme v1 only"},
 		{name: "tolerance with v1", input: "opay {\n secret {env.K}\n tolerance 5m\n}", wantErr: "add 'scheme v2' or remove them"},

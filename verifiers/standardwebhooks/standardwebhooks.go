@@ -26,7 +26,7 @@ func init() {
 
 // DefaultTolerance is how far webhook-timestamp may be from now when
 // tolerance is not set, as the specification's libraries do.
-const DefaultTolerance = 5 * time.Minute
+const DefaultTolerance = webhookverify.DefaultTolerance
 
 // maxSignatures bounds how many signatures one request may carry.
 const maxSignatures = 16
@@ -143,16 +143,11 @@ func (v *StandardWebhooks) Provision(caddy.Context) error {
 	if v.prefix == "" {
 		v.prefix = prefixStandard
 	}
-	if v.Tolerance == 0 {
-		v.Tolerance = caddy.Duration(DefaultTolerance)
+	if err := webhookverify.ProvisionTolerance(&v.Tolerance); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
 	}
-	if v.Tolerance < 0 {
-		return fmt.Errorf("%s: tolerance must be positive, e.g. tolerance 5m", name)
-	}
-	for k, s := range v.StatusMap {
-		if _, ok := webhookverify.ParsePaymentStatus(string(s)); !ok {
-			return fmt.Errorf("%s: status_map %q: unknown status %q: use succeeded, failed, pending, expired, refunded or unknown", name, k, s)
-		}
+	if err := v.CheckStatusMap(); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	v.paths = v.FieldPaths
 	if v.paths.Type == "" {
@@ -200,8 +195,8 @@ func single(h http.Header, name string) (string, error) {
 
 // Verify checks the signature headers against the body.
 func (v *StandardWebhooks) Verify(r *http.Request, body []byte, now time.Time) (webhookverify.Event, error) {
-	if r.Method != http.MethodPost {
-		return webhookverify.Event{}, fmt.Errorf("%w: webhooks are sent with POST", webhookverify.ErrMethodNotAllowed)
+	if err := webhookverify.RequirePost(r, v.providerName()); err != nil {
+		return webhookverify.Event{}, err
 	}
 	idName, tsName, sigName := headers(r.Header)
 	id, err := single(r.Header, idName)
@@ -334,15 +329,9 @@ func (v *StandardWebhooks) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return err
 			}
 		case "tolerance":
-			var s string
-			if err := webhookverify.StringArg(d, &s); err != nil {
+			if err := webhookverify.DurationArg(d, &v.Tolerance); err != nil {
 				return err
 			}
-			dur, err := caddy.ParseDuration(s)
-			if err != nil || dur <= 0 {
-				return d.Errf("tolerance %q is not a positive duration: use e.g. 5m", s)
-			}
-			v.Tolerance = caddy.Duration(dur)
 		default:
 			return d.Errf("unrecognized subdirective %q for provider %s: use secret, tolerance, a field path (type_path …) or status_map", d.Val(), name)
 		}

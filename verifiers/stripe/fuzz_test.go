@@ -30,7 +30,7 @@ func FuzzVerifyStripe(f *testing.F) {
 			t.Fatal(err)
 		}
 		_, err = v.Verify(r, out, now)
-		if isJSONObject(out) {
+		if webhookverify.IsJSONObject(out) {
 			if err != nil {
 				t.Fatalf("signed body does not verify: %v", err)
 			}

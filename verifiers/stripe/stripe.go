@@ -29,7 +29,7 @@ const SignatureHeader = "Stripe-Signature"
 
 // DefaultTolerance is how far the signed timestamp may be from now when
 // tolerance is not set; it is the default of Stripe's own libraries.
-const DefaultTolerance = 5 * time.Minute
+const DefaultTolerance = webhookverify.DefaultTolerance
 
 // maxSignatures bounds how many v1 signatures one header may carry.
 const maxSignatures = 16
@@ -109,16 +109,11 @@ func (Stripe) CaddyModule() caddy.ModuleInfo {
 
 // Provision resolves the secrets and checks the configuration.
 func (v *Stripe) Provision(caddy.Context) error {
-	if v.Tolerance == 0 {
-		v.Tolerance = caddy.Duration(DefaultTolerance)
+	if err := webhookverify.ProvisionTolerance(&v.Tolerance); err != nil {
+		return fmt.Errorf("stripe: %w", err)
 	}
-	if v.Tolerance < 0 {
-		return fmt.Errorf("stripe: tolerance must be positive, e.g. tolerance 5m")
-	}
-	for k, s := range v.StatusMap {
-		if _, ok := webhookverify.ParsePaymentStatus(string(s)); !ok {
-			return fmt.Errorf("stripe: status_map %q: unknown status %q: use succeeded, failed, pending, expired, refunded or unknown", k, s)
-		}
+	if err := v.CheckStatusMap(); err != nil {
+		return fmt.Errorf("stripe: %w", err)
 	}
 	keys, err := v.Secrets.ResolveRequired("stripe")
 	if err != nil {
@@ -185,8 +180,8 @@ func parseHeader(value string) (signedHeader, error) {
 
 // Verify checks the Stripe-Signature header against the body.
 func (v *Stripe) Verify(r *http.Request, body []byte, now time.Time) (webhookverify.Event, error) {
-	if r.Method != http.MethodPost {
-		return webhookverify.Event{}, fmt.Errorf("%w: Stripe sends POST", webhookverify.ErrMethodNotAllowed)
+	if err := webhookverify.RequirePost(r, "Stripe"); err != nil {
+		return webhookverify.Event{}, err
 	}
 	values := r.Header.Values(SignatureHeader)
 	if len(values) == 0 || strings.TrimSpace(values[0]) == "" {
@@ -215,28 +210,10 @@ func (v *Stripe) Verify(r *http.Request, body []byte, now time.Time) (webhookver
 	if !v.keys.Match(sh.signatures, []byte(sh.timestamp), []byte{'.'}, body) {
 		return webhookverify.Event{}, webhookverify.ErrInvalidSignature
 	}
-	if !isJSONObject(body) {
+	if !webhookverify.IsJSONObject(body) {
 		return webhookverify.Event{}, fmt.Errorf("%w: a Stripe event is a JSON object", webhookverify.ErrMalformedBody)
 	}
 	return v.event(body), nil
-}
-
-// isJSONObject reports whether body is valid JSON whose value is an object.
-func isJSONObject(body []byte) bool {
-	trimmed := bytes.TrimLeft(body, " \t\r\n")
-	return len(trimmed) > 0 && trimmed[0] == '{' && gjson.ValidBytes(body)
-}
-
-// scalar returns a JSON scalar as text (a number's JSON text unchanged),
-// or "" when it is absent, null, an object or an array.
-func scalar(r gjson.Result) string {
-	if !r.Exists() || r.Type == gjson.Null || r.IsObject() || r.IsArray() {
-		return ""
-	}
-	if r.Type == gjson.Number {
-		return r.Raw
-	}
-	return r.String()
 }
 
 // event builds the Event of a verified Stripe body. A configured path is
@@ -249,14 +226,14 @@ func (v *Stripe) event(body []byte) webhookverify.Event {
 		if configured != "" {
 			key = configured
 		}
-		return scalar(gjson.Get(js, key))
+		return webhookverify.Scalar(gjson.Get(js, key))
 	}
 	inObject := func(configured string, keys ...string) string {
 		if configured != "" {
-			return scalar(gjson.Get(js, configured))
+			return webhookverify.Scalar(gjson.Get(js, configured))
 		}
 		for _, k := range keys {
-			if s := scalar(obj.Get(k)); s != "" {
+			if s := webhookverify.Scalar(obj.Get(k)); s != "" {
 				return s
 			}
 		}
@@ -274,7 +251,7 @@ func (v *Stripe) event(body []byte) webhookverify.Event {
 		ev.Type = "com.stripe." + typ
 	}
 	if v.Status != "" {
-		ev.Status = v.mapStatus(scalar(gjson.Get(js, v.Status)), "")
+		ev.Status = v.mapStatus(webhookverify.Scalar(gjson.Get(js, v.Status)), "")
 	} else {
 		word, kind := statusWord(obj)
 		ev.Status = v.mapStatus(word, kind)
@@ -384,15 +361,9 @@ func (v *Stripe) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return err
 			}
 		case "tolerance":
-			var s string
-			if err := webhookverify.StringArg(d, &s); err != nil {
+			if err := webhookverify.DurationArg(d, &v.Tolerance); err != nil {
 				return err
 			}
-			dur, err := caddy.ParseDuration(s)
-			if err != nil || dur <= 0 {
-				return d.Errf("tolerance %q is not a positive duration: use e.g. 5m", s)
-			}
-			v.Tolerance = caddy.Duration(dur)
 		default:
 			return d.Errf("unrecognized subdirective %q for provider stripe: use secret, tolerance, a field path (reference_path …) or status_map", d.Val())
 		}

@@ -297,8 +297,8 @@ func (v *TokenIO) Verify(r *http.Request, body []byte, _ time.Time) (webhookveri
 
 // verifyWebhook checks the Ed25519 signature of the body.
 func (v *TokenIO) verifyWebhook(r *http.Request, body []byte) (webhookverify.Event, error) {
-	if r.Method != http.MethodPost {
-		return webhookverify.Event{}, fmt.Errorf("%w: Token.io sends webhooks with POST", webhookverify.ErrMethodNotAllowed)
+	if err := webhookverify.RequirePost(r, "Token.io"); err != nil {
+		return webhookverify.Event{}, err
 	}
 	values := r.Header.Values(v.Header)
 	if len(values) > 1 {
@@ -353,19 +353,19 @@ func (v *TokenIO) webhookEvent(body []byte) webhookverify.Event {
 	gjson.ParseBytes(body).ForEach(func(key, val gjson.Result) bool {
 		switch key.Str {
 		case "id":
-			ev.ID = scalar(val)
+			ev.ID = webhookverify.Scalar(val)
 		case "type":
-			typ = scalar(val)
+			typ = webhookverify.Scalar(val)
 		case "eventType":
-			eventType = scalar(val)
+			eventType = webhookverify.Scalar(val)
 		case "createdAtMs":
-			if t, err := webhookverify.ParseUnixTimestamp(scalar(val), true); err == nil {
+			if t, err := webhookverify.ParseUnixTimestamp(webhookverify.Scalar(val), true); err == nil {
 				ev.Time = t.UTC()
 			}
 		case "status":
-			status = scalar(val)
+			status = webhookverify.Scalar(val)
 		case "refId":
-			refID = scalar(val)
+			refID = webhookverify.Scalar(val)
 		case "payment":
 			payment = val
 		}
@@ -374,19 +374,19 @@ func (v *TokenIO) webhookEvent(body []byte) webhookverify.Event {
 	if typ == "" {
 		typ = eventType
 	}
-	if validType(typ) {
+	if webhookverify.IsTypeToken(typ) {
 		ev.Type = TypeWebhook + "." + strings.ToLower(typ)
 	}
 	if payment.IsObject() {
-		if s := scalar(payment.Get("status")); s != "" {
+		if s := webhookverify.Scalar(payment.Get("status")); s != "" {
 			status = s
 		}
 		initiation := payment.Get("initiation")
 		if r := firstOf(initiation.Get("refId"), payment.Get("refId")); r != "" {
 			refID = r
 		}
-		ev.Amount = scalar(initiation.Get("amount.value"))
-		ev.Currency = scalar(initiation.Get("amount.currency"))
+		ev.Amount = webhookverify.Scalar(initiation.Get("amount.value"))
+		ev.Currency = webhookverify.Scalar(initiation.Get("amount.currency"))
 	}
 	ev.Status = NormalizeStatus(status)
 	ev.Reference = refID
@@ -410,7 +410,7 @@ func (v *TokenIO) webhookEvent(body []byte) webhookverify.Event {
 	set(p.Reference, &ev.Reference, o.Reference)
 	if p.Type != "" {
 		ev.Type = TypeWebhook
-		if validType(o.Type) {
+		if webhookverify.IsTypeToken(o.Type) {
 			ev.Type += "." + strings.ToLower(o.Type)
 		}
 	}
@@ -435,36 +435,11 @@ func (v *TokenIO) webhookEvent(body []byte) webhookverify.Event {
 // firstOf returns the first non-empty scalar.
 func firstOf(rs ...gjson.Result) string {
 	for _, r := range rs {
-		if s := scalar(r); s != "" {
+		if s := webhookverify.Scalar(r); s != "" {
 			return s
 		}
 	}
 	return ""
-}
-
-// scalar is a string's text or a number's literal; "" for anything else.
-func scalar(r gjson.Result) string {
-	switch r.Type {
-	case gjson.String:
-		return r.Str
-	case gjson.Number:
-		return r.Raw
-	}
-	return ""
-}
-
-// validType reports whether t can be used in an event type.
-func validType(t string) bool {
-	if t == "" || len(t) > 64 {
-		return false
-	}
-	for i := 0; i < len(t); i++ {
-		c := t[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.') {
-			return false
-		}
-	}
-	return true
 }
 
 // NormalizeStatus maps a Token.io payment status (Payments v2) or transfer

@@ -1,0 +1,104 @@
+package webhookverify
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// TokenSource says where a request carries a static shared token: a
+// secret sent as is, not a signature. It is the credential check of the
+// token, okra, oktopay (key mode) and flutterwave verifiers.
+//
+// The rules, the same for every source:
+//
+//   - The token is read from the first of Headers, then Query, that is
+//     present in the request; the others are not looked at (a genuine
+//     request is never refused for an unrelated header, e.g. an
+//     Authorization added by a proxy). One must be present
+//     (ErrMissingToken otherwise, naming where the token was looked for).
+//   - Every source that is present must hold exactly one value: a header
+//     or query parameter given twice is refused with ErrInvalidToken
+//     ("is repeated"), whatever the values, since one copy would be
+//     checked and another could be read downstream.
+//   - A value that is empty or only spaces and tabs is ErrMissingToken.
+//     Otherwise the value is compared as is, without trimming: HTTP/1.1
+//     strips surrounding whitespace before it reaches a handler, and a
+//     token with whitespace around it in HTTP/2 or HTTP/3 is refused.
+//   - With Bearer, a header value may start with "Bearer" (any case) and
+//     one or more spaces, which are removed (see TrimBearer); "Bearer"
+//     alone is ErrMissingToken. Query values never lose a prefix.
+//   - That source must hold one of the keys (ErrInvalidToken otherwise,
+//     naming it).
+//   - The comparison is EqualToken: constant time, every key tried.
+//
+// Errors wrap ErrMissingToken or ErrInvalidToken with the header or
+// query parameter concerned; they never contain a value of the request
+// or a key.
+type TokenSource struct {
+	// Headers are the request headers that may carry the token, in order.
+	Headers []string
+	// Query is the query parameter that may carry the token.
+	Query string
+	// Bearer accepts an optional "Bearer " prefix (any case) in a header.
+	Bearer bool
+}
+
+// Check verifies that r carries one of keys, by the rules of TokenSource.
+func (s TokenSource) Check(r *http.Request, keys [][]byte) error {
+	for _, h := range s.Headers {
+		if values := r.Header.Values(h); len(values) > 0 {
+			if f, detail := checkToken(values, s.Bearer, keys); f != nil {
+				return fmt.Errorf("%w: header %s%s", f, h, detail)
+			}
+			return nil
+		}
+	}
+	if s.Query != "" {
+		if values := r.URL.Query()[s.Query]; len(values) > 0 {
+			if f, detail := checkToken(values, false, keys); f != nil {
+				return fmt.Errorf("%w: query parameter %s%s", f, s.Query, detail)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: %s", ErrMissingToken, s.where())
+}
+
+// checkToken checks the values of one source. It returns nil, or the
+// failure and the end of its message.
+func checkToken(values []string, bearer bool, keys [][]byte) (*Failure, string) {
+	if len(values) > 1 {
+		return ErrInvalidToken, " is repeated"
+	}
+	tok := values[0]
+	if bearer {
+		tok = TrimBearer(tok)
+	}
+	if strings.Trim(tok, " \t") == "" {
+		return ErrMissingToken, " is empty"
+	}
+	if !EqualToken(keys, []byte(tok)) {
+		return ErrInvalidToken, ""
+	}
+	return nil, ""
+}
+
+// where names the sources, for the message of a missing token.
+func (s TokenSource) where() string {
+	var parts []string
+	switch len(s.Headers) {
+	case 0:
+	case 1:
+		parts = append(parts, "header "+s.Headers[0])
+	default:
+		parts = append(parts, "headers "+strings.Join(s.Headers, ", "))
+	}
+	if s.Query != "" {
+		parts = append(parts, "query parameter "+s.Query)
+	}
+	if len(parts) == 0 {
+		return "no header or query parameter configured"
+	}
+	return strings.Join(parts, " or ")
+}

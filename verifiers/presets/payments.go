@@ -1,0 +1,334 @@
+package presets
+
+import (
+	webhookverify "github.com/caddy-webhook-verify/caddy-webhook-verify/module"
+	"github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/generic"
+)
+
+// payments are the payment providers.
+var payments = []*Row{
+	{
+		Name: "paystack", Title: "Paystack",
+		Docs:   "https://paystack.com/docs/payments/webhooks/",
+		Proof:  "no published vector: signature computed from Paystack's documented scheme, hostile suite",
+		Secret: "secret key", SecretEnv: "PAYSTACK_SECRET_KEY",
+		Scheme: generic.HMAC{
+			Header: "X-Paystack-Signature", Algorithm: webhookverify.SHA512, Encoding: webhookverify.Hex,
+			Methods: post,
+			FieldPaths: webhookverify.FieldPaths{
+				Type: "event", EventID: "data.id", Status: "data.status", StatusMap: paystackStatus,
+				Amount: "data.amount", Currency: "data.currency", Reference: "data.reference",
+				Subject: "data.reference", Time: "data.paid_at",
+			},
+		},
+		Event:     paystackEvent,
+		SourceIPs: []string{"52.31.139.75", "52.49.173.169", "52.214.14.220"},
+	},
+	{
+		Name: "shopify", Title: "Shopify",
+		Docs:   "https://shopify.dev/docs/apps/build/webhooks/subscribe/https#step-5-verify-the-webhook",
+		Proof:  "signature computed from Shopify's documented scheme, hostile suite",
+		Secret: "client secret", SecretEnv: "SHOPIFY_API_SECRET",
+		Scheme: generic.HMAC{
+			Header: "X-Shopify-Hmac-Sha256", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Base64,
+			Methods: post,
+			FieldPaths: webhookverify.FieldPaths{
+				Status: "financial_status", StatusMap: shopifyStatus, Amount: "total_price", Currency: "currency",
+			},
+		},
+		Event: shopifyEvent,
+	},
+	{
+		Name: "razorpay", Title: "Razorpay",
+		Docs:   "https://razorpay.com/docs/webhooks/validate-test/",
+		Proof:  "published vector (razorpay/razorpay-go documents/paymentVerification.md: secret \"123456\", payment.authorized body), hostile suite",
+		Secret: "webhook secret", SecretEnv: "RAZORPAY_WEBHOOK_SECRET",
+		Scheme: generic.HMAC{
+			Header: "X-Razorpay-Signature", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Hex,
+			Methods: post,
+			FieldPaths: webhookverify.FieldPaths{
+				Type: "event", Time: "created_at",
+				Status: "payload.payment.entity.status", StatusMap: map[string]webhookverify.PaymentStatus{
+					"created": webhookverify.StatusPending, "authorized": webhookverify.StatusPending,
+					"captured": webhookverify.StatusSucceeded, "refunded": webhookverify.StatusRefunded,
+					"failed": webhookverify.StatusFailed,
+				},
+				Amount: "payload.payment.entity.amount", Currency: "payload.payment.entity.currency",
+				Reference: "payload.payment.entity.order_id", Subject: "payload.order.entity.receipt",
+			},
+		},
+		// A refund's events carry its payment too, whose status is not the refund's.
+		Event:     named("com.razorpay", "payment.", "order."),
+		SourceIPs: []string{"3.140.215.0", "3.136.42.4", "18.224.88.246"},
+	},
+	{
+		Name: "square", Title: "Square",
+		Docs:   "https://developer.squareup.com/docs/webhooks/step3validate",
+		Proof:  "published vectors (square/square-go-sdk webhooks/client/verify_signature_test.go), hostile suite",
+		Secret: "signature key", SecretEnv: "SQUARE_WEBHOOK_SIGNATURE_KEY",
+		Scheme: generic.HMAC{
+			Header: "X-Square-Hmacsha256-Signature", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Base64,
+			Payload: "{value.notification_url}{body}",
+			Methods: post,
+			FieldPaths: webhookverify.FieldPaths{
+				EventID: "event_id", Type: "type", Time: "created_at",
+				Status: "data.object.payment.status", StatusMap: map[string]webhookverify.PaymentStatus{
+					"APPROVED": webhookverify.StatusPending, "PENDING": webhookverify.StatusPending,
+					"COMPLETED": webhookverify.StatusSucceeded, "CANCELED": webhookverify.StatusFailed,
+					"FAILED": webhookverify.StatusFailed,
+				},
+				Amount: "data.object.payment.amount_money.amount", Currency: "data.object.payment.amount_money.currency",
+				Reference: "data.object.payment.reference_id", Subject: "data.object.payment.reference_id",
+			},
+		},
+		Values: []string{"notification_url"},
+		Event:  named("com.square", "payment."),
+	},
+	{
+		Name: "coinbase", Title: "Coinbase Commerce",
+		Docs:   "https://docs.cdp.coinbase.com/commerce/api-arcitecture/webhooks-security",
+		Proof:  "published vector (coinbase/coinbase-commerce-node test/testWebhook.spec.js), hostile suite",
+		Secret: "webhook shared secret", SecretEnv: "COINBASE_COMMERCE_WEBHOOK_SECRET",
+		Scheme: generic.HMAC{
+			Header: "X-CC-Webhook-Signature", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Hex,
+			Methods: post,
+			FieldPaths: webhookverify.FieldPaths{
+				EventID: "event.id", Type: "event.type", Time: "event.created_at",
+				// The charge's state is its event's type.
+				Status: "event.type", StatusMap: map[string]webhookverify.PaymentStatus{
+					"charge:created": webhookverify.StatusPending, "charge:pending": webhookverify.StatusPending,
+					"charge:delayed": webhookverify.StatusPending, "charge:confirmed": webhookverify.StatusSucceeded,
+					"charge:resolved": webhookverify.StatusSucceeded, "charge:failed": webhookverify.StatusFailed,
+				},
+				Amount: "event.data.pricing.local.amount", Currency: "event.data.pricing.local.currency",
+				Reference: "event.data.code",
+			},
+		},
+		Event: named("com.coinbase.commerce"),
+	},
+	{
+		Name: "gocardless", Title: "GoCardless",
+		Docs:   "https://developer.gocardless.com/getting-started/staying-up-to-date-with-webhooks",
+		Proof:  "published vector (gocardless/gocardless-pro-go testdata/webhook_request.json, secret \"testing\", in webhooks_test.go), hostile suite",
+		Secret: "webhook endpoint secret", SecretEnv: "GOCARDLESS_WEBHOOK_SECRET",
+		Scheme: generic.HMAC{
+			Header: "Webhook-Signature", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Hex,
+			Methods: post,
+			FieldPaths: webhookverify.FieldPaths{
+				EventID: "events.0.id", Type: "events.0.action", Time: "events.0.created_at",
+				Status: "events.0.action", StatusMap: map[string]webhookverify.PaymentStatus{
+					"created": webhookverify.StatusPending, "customer_approval_granted": webhookverify.StatusPending,
+					"submitted": webhookverify.StatusPending, "resubmission_requested": webhookverify.StatusPending,
+					"confirmed": webhookverify.StatusSucceeded, "paid_out": webhookverify.StatusSucceeded,
+					"chargeback_cancelled": webhookverify.StatusSucceeded,
+					"failed":               webhookverify.StatusFailed, "late_failure_settled": webhookverify.StatusFailed,
+					"cancelled": webhookverify.StatusFailed, "customer_approval_denied": webhookverify.StatusFailed,
+					"charged_back": webhookverify.StatusRefunded, "chargeback_settled": webhookverify.StatusRefunded,
+				},
+				Reference: "events.0.links.payment",
+			},
+		},
+		Event: gocardlessEvent,
+	},
+	{
+		Name: "monnify", Title: "Monnify",
+		Docs:   "https://developers.monnify.com/docs/integration-tools/webhooks/",
+		Proof:  "published vector (Monnify docs, \"Computing Request Validation Hash\": client secret 91MUDL9N6U3BQRXBQ2PJ9M0PW4J22M1Y), hostile suite",
+		Secret: "client secret key", SecretEnv: "MONNIFY_SECRET_KEY",
+		Scheme: generic.HMAC{
+			Header: "Monnify-Signature", Algorithm: webhookverify.SHA512, Encoding: webhookverify.Hex,
+			Methods: post,
+			FieldPaths: webhookverify.FieldPaths{
+				EventID: "eventData.transactionReference", Type: "eventType",
+				// Collections say paymentStatus, disbursements status.
+				Status: "[eventData.paymentStatus,eventData.status].0", StatusMap: map[string]webhookverify.PaymentStatus{
+					"PAID": webhookverify.StatusSucceeded, "OVERPAID": webhookverify.StatusSucceeded,
+					"SUCCESS": webhookverify.StatusSucceeded, "PARTIALLY_PAID": webhookverify.StatusPending,
+					"PENDING": webhookverify.StatusPending, "ABANDONED": webhookverify.StatusExpired,
+					"EXPIRED": webhookverify.StatusExpired, "FAILED": webhookverify.StatusFailed,
+					"CANCELLED": webhookverify.StatusFailed, "REVERSED": webhookverify.StatusRefunded,
+				},
+				Amount:    "[eventData.amountPaid,eventData.amount].0",
+				Currency:  "eventData.currency",
+				Reference: "[eventData.paymentReference,eventData.reference].0",
+				Subject:   "[eventData.paymentReference,eventData.reference].0",
+			},
+		},
+		Event:     monnifyEvent,
+		SourceIPs: []string{"35.242.133.146"},
+	},
+	{
+		Name: "paddle", Title: "Paddle Billing",
+		Docs: "https://developer.paddle.com/webhooks/signature-verification",
+		Proof: "published vectors (PaddleHQ/paddle-go-sdk webhook_verifier_test.go, PaddleHQ/paddle-node-sdk webhooks-validator.node.test.ts), hostile suite; " +
+			"Paddle documents no tolerance (its Node SDK allows 5 s), so 5m",
+		Secret: "endpoint secret key", SecretEnv: "PADDLE_WEBHOOK_SECRET",
+		Scheme: generic.HMAC{
+			Header: "Paddle-Signature", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Hex,
+			SignatureFormat: "kv", PartSeparator: ";", SignatureKey: "h1", TimestampKey: "ts",
+			Tolerance: minutes(5),
+			Payload:   "{timestamp}:{body}",
+			Methods:   post,
+			FieldPaths: webhookverify.FieldPaths{
+				EventID: "event_id", Type: "event_type", Time: "occurred_at",
+				Status: "data.status", StatusMap: map[string]webhookverify.PaymentStatus{
+					"draft": webhookverify.StatusPending, "ready": webhookverify.StatusPending,
+					"billed": webhookverify.StatusPending, "paid": webhookverify.StatusSucceeded,
+					"completed": webhookverify.StatusSucceeded, "canceled": webhookverify.StatusFailed,
+					"past_due": webhookverify.StatusFailed,
+				},
+				Amount: "data.details.totals.grand_total", Currency: "data.currency_code",
+			},
+		},
+		Event: named("com.paddle", "transaction."),
+	},
+	{
+		Name: "revolut", Title: "Revolut",
+		Docs: "https://developer.revolut.com/docs/guides/accept-payments/tutorials/work-with-webhooks/verify-the-payload-signature",
+		Proof: "no published vector: the docs' example secret, timestamp and ORDER_COMPLETED body, signed in the test by the documented formula; " +
+			"hostile suite",
+		Secret: "signing secret", SecretEnv: "REVOLUT_WEBHOOK_SECRET",
+		Scheme: generic.HMAC{
+			Header: "Revolut-Signature", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Hex, Prefix: "v1=",
+			TimestampHeader: "Revolut-Request-Timestamp", TimestampFormat: "unix_ms", Tolerance: minutes(5),
+			Payload: "v1.{timestamp}.{body}",
+			Methods: post,
+			FieldPaths: webhookverify.FieldPaths{
+				Type: "event", Time: "timestamp",
+				Status: "event", StatusMap: map[string]webhookverify.PaymentStatus{
+					"ORDER_AUTHORISED": webhookverify.StatusPending, "ORDER_PAYMENT_AUTHENTICATED": webhookverify.StatusPending,
+					"ORDER_COMPLETED": webhookverify.StatusSucceeded, "ORDER_CANCELLED": webhookverify.StatusFailed,
+					"ORDER_PAYMENT_DECLINED": webhookverify.StatusFailed, "ORDER_PAYMENT_FAILED": webhookverify.StatusFailed,
+				},
+				Reference: "merchant_order_ext_ref", Subject: "merchant_order_ext_ref",
+			},
+		},
+		Event: named("com.revolut", "order_"),
+	},
+	{
+		Name: "checkout", Title: "Checkout.com",
+		Docs:   "https://www.checkout.com/docs/developer-resources/event-notifications/receive-webhooks/configure-your-webhook-server",
+		Proof:  "no published vector: signature computed in the test by the documented scheme (HMAC-SHA256 of the body, hex); hostile suite",
+		Secret: "webhook signature key", SecretEnv: "CHECKOUT_WEBHOOK_SECRET",
+		Scheme: generic.HMAC{
+			Header: "Cko-Signature", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Hex,
+			Methods: post,
+			FieldPaths: webhookverify.FieldPaths{
+				EventID: "id", Type: "type", Time: "[created_on,timestamp].0",
+				// A payment's state is its event's type.
+				Status: "type", StatusMap: map[string]webhookverify.PaymentStatus{
+					"payment_pending": webhookverify.StatusPending, "payment_approved": webhookverify.StatusPending,
+					"payment_capture_pending": webhookverify.StatusPending, "payment_captured": webhookverify.StatusSucceeded,
+					"payment_paid": webhookverify.StatusSucceeded, "payment_declined": webhookverify.StatusFailed,
+					"payment_capture_declined": webhookverify.StatusFailed, "payment_authentication_failed": webhookverify.StatusFailed,
+					"payment_canceled": webhookverify.StatusFailed, "payment_voided": webhookverify.StatusFailed,
+					"payment_expired": webhookverify.StatusExpired, "payment_refunded": webhookverify.StatusRefunded,
+				},
+				Amount: "data.amount", Currency: "data.currency",
+				Reference: "data.reference", Subject: "data.reference",
+			},
+		},
+		Event:     named("com.checkout", "payment_"),
+		SourceIPs: []string{"34.246.107.175", "52.209.35.130", "54.246.243.142"},
+	},
+	{
+		Name: "lemonsqueezy", Title: "Lemon Squeezy",
+		Docs:   "https://docs.lemonsqueezy.com/help/webhooks/signing-requests",
+		Proof:  "no published vector: signature computed in the test by the documented scheme (HMAC-SHA256 hex digest of the body); hostile suite",
+		Secret: "signing secret", SecretEnv: "LEMONSQUEEZY_WEBHOOK_SECRET",
+		Scheme: generic.HMAC{
+			Header: "X-Signature", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Hex,
+			Methods: post,
+			FieldPaths: webhookverify.FieldPaths{
+				Type: "meta.event_name", Time: "data.attributes.updated_at",
+				Status: "data.attributes.status", StatusMap: map[string]webhookverify.PaymentStatus{
+					"pending": webhookverify.StatusPending, "paid": webhookverify.StatusSucceeded,
+					"failed": webhookverify.StatusFailed, "fraudulent": webhookverify.StatusFailed,
+					"void": webhookverify.StatusFailed, "refunded": webhookverify.StatusRefunded,
+					"partial_refund": webhookverify.StatusRefunded,
+				},
+				Amount: "data.attributes.total", Currency: "data.attributes.currency",
+				Reference: "data.attributes.identifier",
+			},
+		},
+		// Orders and subscription invoices are payments; a subscription's
+		// status (active, cancelled…) is not.
+		Event: named("com.lemonsqueezy", "order_", "subscription_payment_"),
+	},
+	{
+		Name: "cashfree", Title: "Cashfree Payments",
+		Docs: "https://www.cashfree.com/docs/payments/online/webhooks/signature-verification",
+		Proof: "no published vector: signature computed in the test by the documented formula (cashfree/cashfree-pg PGVerifyWebhookSignature); hostile suite; " +
+			"Cashfree documents no tolerance, so 5m",
+		Secret: "client secret", SecretEnv: "CASHFREE_CLIENT_SECRET",
+		Scheme: generic.HMAC{
+			Header: "X-Webhook-Signature", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Base64,
+			TimestampHeader: "X-Webhook-Timestamp", TimestampFormat: "unix_ms", Tolerance: minutes(5),
+			Payload: "{timestamp}{body}",
+			Methods: post,
+			FieldPaths: webhookverify.FieldPaths{
+				Type: "type", Time: "event_time",
+				Status: "data.payment.payment_status", StatusMap: map[string]webhookverify.PaymentStatus{
+					"SUCCESS": webhookverify.StatusSucceeded, "PENDING": webhookverify.StatusPending,
+					"NOT_ATTEMPTED": webhookverify.StatusPending, "FLAGGED": webhookverify.StatusPending,
+					"FAILED": webhookverify.StatusFailed, "CANCELLED": webhookverify.StatusFailed,
+					"VOID": webhookverify.StatusFailed, "USER_DROPPED": webhookverify.StatusExpired,
+				},
+				Amount: "data.payment.payment_amount", Currency: "data.payment.payment_currency",
+				Reference: "data.order.order_id", Subject: "data.order.order_id",
+			},
+		},
+		Event: named("com.cashfree", "payment_"),
+	},
+	{
+		Name: "airwallex", Title: "Airwallex",
+		Docs: "https://www.airwallex.com/docs/developer-tools/webhooks/listen-for-webhook-events",
+		Proof: "no published vector: signature computed in the test by the documented formula (HMAC-SHA256 hex of x-timestamp + body); hostile suite; " +
+			"Airwallex documents no tolerance, so 5m",
+		Secret: "webhook secret", SecretEnv: "AIRWALLEX_WEBHOOK_SECRET",
+		Scheme: generic.HMAC{
+			Header: "X-Signature", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Hex,
+			TimestampHeader: "X-Timestamp", TimestampFormat: "unix_ms", Tolerance: minutes(5),
+			Payload: "{timestamp}{body}",
+			Methods: post,
+			FieldPaths: webhookverify.FieldPaths{
+				EventID: "id", Type: "name",
+				// A payment intent's or refund's state is its event's name.
+				Status: "name", StatusMap: map[string]webhookverify.PaymentStatus{
+					"payment_intent.created": webhookverify.StatusPending, "payment_intent.requires_payment_method": webhookverify.StatusPending,
+					"payment_intent.requires_customer_action": webhookverify.StatusPending, "payment_intent.requires_capture": webhookverify.StatusPending,
+					"payment_intent.pending": webhookverify.StatusPending, "payment_intent.pending_review": webhookverify.StatusPending,
+					"payment_intent.succeeded": webhookverify.StatusSucceeded, "payment_intent.cancelled": webhookverify.StatusFailed,
+					"refund.received": webhookverify.StatusPending, "refund.accepted": webhookverify.StatusPending,
+					"refund.settled": webhookverify.StatusRefunded, "refund.failed": webhookverify.StatusFailed,
+				},
+				Amount: "data.object.amount", Currency: "data.object.currency",
+				Reference: "data.object.merchant_order_id", Subject: "data.object.merchant_order_id",
+			},
+		},
+		Event: named("com.airwallex", "payment_intent.", "refund."),
+	},
+	{
+		Name: "yoco", Title: "Yoco",
+		Docs:   "https://developer.yoco.com/guides/online-payments/webhooks/verifying-the-events",
+		Proof:  "published Standard Webhooks vector (svix/svix-webhooks go/webhook_test.go; Yoco signs as Standard Webhooks), hostile suite",
+		Secret: "webhook secret (whsec_…)", SecretEnv: "YOCO_WEBHOOK_SECRET",
+		Scheme: generic.HMAC{
+			Header: "Webhook-Signature", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Base64, Prefix: "v1,",
+			TimestampHeader: "Webhook-Timestamp", Tolerance: minutes(3),
+			Payload:     "{header.webhook-id}.{timestamp}.{body}",
+			KeyEncoding: "whsec",
+			Methods:     post,
+			FieldPaths: webhookverify.FieldPaths{
+				EventID: "id", Type: "type", Time: "createdDate",
+				Status: "type", StatusMap: map[string]webhookverify.PaymentStatus{
+					"payment.succeeded": webhookverify.StatusSucceeded, "refund.succeeded": webhookverify.StatusRefunded,
+					"refund.failed": webhookverify.StatusFailed,
+				},
+				Amount: "payload.amount", Currency: "payload.currency",
+				Reference: "payload.metadata.checkoutId", Subject: "payload.metadata.checkoutId",
+			},
+		},
+		Event: named("com.yoco"),
+	},
+}

@@ -1,0 +1,243 @@
+// Package presets holds the providers whose scheme is data: a MAC over a
+// template of the body, headers, timestamp and configured values. Each row
+// of Table is a Caddy module, http.webhook_verify.verifiers.<name>, that
+// runs the generic hmac verifier with the provider's scheme, so that the
+// Caddyfile says only `webhook_verify <name> { secret … }`.
+package presets
+
+import (
+	"fmt"
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+
+	webhookverify "github.com/caddy-webhook-verify/caddy-webhook-verify/module"
+	"github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/generic"
+)
+
+// Row describes one provider.
+type Row struct {
+	// Name is the module name and the Caddyfile's provider name.
+	Name string
+	// Title is the provider as people write it, e.g. "GitHub".
+	Title string
+	// Docs is the provider's page on verifying its webhooks.
+	Docs string
+	// Proof says what proves the row in the tests: a published vector and
+	// where it is, or the official SDK cross-checked; or, when there is
+	// neither, "no published vector" and what is assumed.
+	Proof string
+	// Secret names the secret as the provider does, and the environment
+	// variable the examples use, e.g. "webhook secret", "GITHUB_WEBHOOK_SECRET".
+	Secret, SecretEnv string
+
+	// Scheme is the provider's scheme: header, algorithm, encoding,
+	// prefix or key=value format, timestamp and its tolerance, payload
+	// template, key encoding, methods and the default field paths. Secrets
+	// and Values are left empty: they come from the configuration.
+	Scheme generic.HMAC
+
+	// Values are the configured values the payload needs, each a
+	// Caddyfile subdirective of the provider (e.g. "notification_url").
+	Values []string
+
+	// Event, when set, turns what the field paths found into the
+	// provider's event: the few quirks data cannot say.
+	Event func(ev webhookverify.Event, r *http.Request, body []byte) (webhookverify.Event, error)
+
+	// SourceIPs are the addresses the provider documents sending from,
+	// for the README and the error that suggests allow_ips.
+	SourceIPs []string
+}
+
+// signsTime reports whether the scheme signs a timestamp.
+func (r *Row) signsTime() bool {
+	return r.Scheme.TimestampHeader != "" || r.Scheme.TimestampKey != ""
+}
+
+// Register makes each row a Caddy module.
+func Register(rows ...*Row) {
+	for _, row := range rows {
+		caddy.RegisterModule(&Preset{row: row})
+	}
+}
+
+// Preset is the verifier of one row. Its configuration is what the
+// provider leaves to the user.
+type Preset struct {
+	// Secrets are the provider's signing secrets; the first one signs,
+	// any one verifies. Use placeholders: {env.NAME} or {file./path}.
+	Secrets webhookverify.Secrets `json:"secrets,omitempty"`
+
+	// Tolerance is how far the signed timestamp may be from now, in either
+	// direction. Default: the provider's (see the README). Only for
+	// providers that sign a timestamp.
+	Tolerance caddy.Duration `json:"tolerance,omitempty"`
+
+	// Values are the provider's configured values that its signature
+	// covers, by name, e.g. {"notification_url": "https://…"} for Square.
+	Values map[string]string `json:"values,omitempty"`
+
+	// Field paths override where the event's facts are read from.
+	webhookverify.FieldPaths
+
+	row  *Row
+	hmac generic.HMAC
+}
+
+// CaddyModule returns the Caddy module information.
+func (p *Preset) CaddyModule() caddy.ModuleInfo {
+	row := p.row
+	return caddy.ModuleInfo{
+		ID:  caddy.ModuleID(webhookverify.VerifierNamespace + "." + row.Name),
+		New: func() caddy.Module { return &Preset{row: row} },
+	}
+}
+
+// Provision builds the provider's verifier from its row and the
+// configuration.
+func (p *Preset) Provision(ctx caddy.Context) error {
+	row := p.row
+	if len(p.Secrets) == 0 {
+		return fmt.Errorf("%s: no secret configured: add 'secret {env.%s}' to the webhook_verify block (JSON: \"secrets\")", row.Name, row.SecretEnv)
+	}
+	if p.Tolerance != 0 && !row.signsTime() {
+		return fmt.Errorf("%s: tolerance: %s signs no timestamp", row.Name, row.Title)
+	}
+	for _, name := range row.Values {
+		if p.Values[name] == "" {
+			return fmt.Errorf("%s: %s is required: add '%s <value>' to the webhook_verify block (JSON: \"values\": {\"%s\": …})", row.Name, name, name, name)
+		}
+	}
+	for name := range p.Values {
+		if !slices.Contains(row.Values, name) {
+			return fmt.Errorf("%s: unknown value %q", row.Name, name)
+		}
+	}
+	p.hmac = row.Scheme
+	p.hmac.Secrets = p.Secrets
+	p.hmac.Values = maps.Clone(p.Values)
+	if p.Tolerance != 0 {
+		p.hmac.Tolerance = p.Tolerance
+	}
+	p.hmac.FieldPaths = override(row.Scheme.FieldPaths, p.FieldPaths)
+	if err := p.hmac.Provision(ctx); err != nil {
+		return fmt.Errorf("%s: %s", row.Name, strings.TrimPrefix(err.Error(), "hmac: "))
+	}
+	return nil
+}
+
+// override returns the row's field paths with the configured ones in
+// their place.
+func override(row, conf webhookverify.FieldPaths) webhookverify.FieldPaths {
+	for _, f := range []struct{ dst, src *string }{
+		{&row.EventID, &conf.EventID}, {&row.Type, &conf.Type}, {&row.Time, &conf.Time},
+		{&row.Subject, &conf.Subject}, {&row.Status, &conf.Status}, {&row.Amount, &conf.Amount},
+		{&row.Currency, &conf.Currency}, {&row.Reference, &conf.Reference},
+	} {
+		if *f.src != "" {
+			*f.dst = *f.src
+		}
+	}
+	if len(conf.StatusMap) > 0 {
+		row.StatusMap = maps.Clone(row.StatusMap)
+		if row.StatusMap == nil {
+			row.StatusMap = map[string]webhookverify.PaymentStatus{}
+		}
+		maps.Copy(row.StatusMap, conf.StatusMap)
+	}
+	return row
+}
+
+// Verify checks the request with the provider's scheme.
+func (p *Preset) Verify(r *http.Request, body []byte, now time.Time) (webhookverify.Event, error) {
+	ev, err := p.hmac.Verify(r, body, now)
+	if err != nil || p.row.Event == nil {
+		return ev, err
+	}
+	return p.row.Event(ev, r, body)
+}
+
+// Sign signs as the provider would, with the first secret.
+func (p *Preset) Sign(r *http.Request, body []byte, now time.Time) ([]byte, error) {
+	return p.hmac.Sign(r, body, now)
+}
+
+// Covers implements webhookverify.Coverer.
+func (p *Preset) Covers() webhookverify.Coverage { return p.hmac.Covers() }
+
+// UnmarshalCaddyfile sets up the verifier from Caddyfile tokens:
+//
+//	webhook_verify <provider> {
+//	    secret <value>...        # required; several = rotation
+//	    tolerance <duration>     # providers that sign a timestamp
+//	    <value name> <value>     # e.g. notification_url, where the provider signs one
+//	    event_id_path|type_path|…|reference_path <gjson path>
+//	    status_map <provider status> <canonical status>
+//	}
+func (p *Preset) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
+	row := p.row
+	d.Next() // provider name
+	for d.NextBlock(0) {
+		if ok, err := p.FieldPaths.UnmarshalCaddyfileOption(d); ok {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		name := d.Val()
+		switch {
+		case name == "secret":
+			if err := p.Secrets.UnmarshalSecret(d); err != nil {
+				return err
+			}
+		case name == "tolerance" && row.signsTime():
+			if err := webhookverify.DurationArg(d, &p.Tolerance); err != nil {
+				return err
+			}
+		case slices.Contains(row.Values, name):
+			var v string
+			if err := webhookverify.StringArg(d, &v); err != nil {
+				return err
+			}
+			if p.Values == nil {
+				p.Values = map[string]string{}
+			}
+			p.Values[name] = v
+		default:
+			return d.Errf("unrecognized subdirective %q for provider %s: use %s", name, row.Name, p.subdirectives())
+		}
+	}
+	if len(p.Secrets) == 0 {
+		return d.Errf("%s needs the %s: add 'secret {env.%s}'", row.Name, row.Secret, row.SecretEnv)
+	}
+	return nil
+}
+
+// subdirectives lists what the provider's block takes, for errors.
+func (p *Preset) subdirectives() string {
+	names := []string{"secret"}
+	if p.row.signsTime() {
+		names = append(names, "tolerance")
+	}
+	names = append(names, p.row.Values...)
+	text := strings.Join(names, ", ") + " or a field path (event_id_path …, status_map)"
+	if len(p.row.SourceIPs) > 0 {
+		text += "; restrict sources with 'allow_ips " + strings.Join(p.row.SourceIPs, " ") + "'"
+	}
+	return text
+}
+
+// Interface guards
+var (
+	_ webhookverify.Verifier = (*Preset)(nil)
+	_ webhookverify.Signer   = (*Preset)(nil)
+	_ webhookverify.Coverer  = (*Preset)(nil)
+	_ caddy.Provisioner      = (*Preset)(nil)
+	_ caddyfile.Unmarshaler  = (*Preset)(nil)
+)

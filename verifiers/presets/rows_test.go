@@ -1,0 +1,116 @@
+package presets_test
+
+import (
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caddy-webhook-verify/caddy-webhook-verify/internal/verifiertest"
+	webhookverify "github.com/caddy-webhook-verify/caddy-webhook-verify/module"
+	"github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/presets"
+)
+
+// rowBody is a JSON webhook every row's event hook accepts.
+const rowBody = `{"id":"evt_1","event":"charge.success","type":"payment","data":{"id":42,"status":"success","amount":"10.00","currency":"NGN","reference":"order-1"}}`
+
+// rowBlock is the Caddyfile block of a row with the given secrets (as
+// whsec_ keys for rows that take them) and every value it needs.
+func rowBlock(row *presets.Row, secrets ...string) string {
+	var b strings.Builder
+	b.WriteString(row.Name + " {\n")
+	for _, s := range secrets {
+		if row.Scheme.KeyEncoding == "whsec" {
+			s = "whsec_" + base64.StdEncoding.EncodeToString([]byte(s))
+		}
+		b.WriteString(" secret " + s + "\n")
+	}
+	for _, v := range row.Values {
+		b.WriteString(" " + v + " https://example.com/hooks\n")
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+// signed returns a request for body signed by v at now.
+func signed(t *testing.T, v webhookverify.Verifier, body string, now time.Time) *http.Request {
+	t.Helper()
+	r := verifiertest.Case{Body: body}.Request()
+	r.Header.Set("Content-Type", "application/json")
+	out, err := v.(webhookverify.Signer).Sign(r, []byte(body), now)
+	if err != nil || string(out) != body {
+		t.Fatalf("sign: %v", err)
+	}
+	return r
+}
+
+// Every row passes the hostile basics: what it signs verifies; a rotated
+// secret verifies; a wrong secret, a tampered body, a missing, empty or
+// undecodable signature, another method and (where a time is signed) an
+// old or future timestamp are refused with the right reason; and no error
+// shows the secret.
+func TestEveryRow(t *testing.T) {
+	for _, row := range presets.Table {
+		t.Run(row.Name, func(t *testing.T) {
+			const secret, other = "row-secret-0123456789abcdef", "other-secret-0123456789abcdef"
+			v := verifiertest.Load(t, rowBlock(row, secret))
+			now := verifiertest.Now
+			check := func(name string, r *http.Request, body string, at time.Time, want error) {
+				t.Helper()
+				_, err := v.Verify(r, []byte(body), at)
+				if want == nil && err != nil || want != nil && !errors.Is(err, want) {
+					t.Errorf("%s: err = %v, want %v", name, err, want)
+				}
+				if err != nil && strings.Contains(err.Error(), secret) {
+					t.Errorf("%s: the error shows the secret", name)
+				}
+			}
+			check("signed", signed(t, v, rowBody, now), rowBody, now, nil)
+
+			rotated := verifiertest.Load(t, rowBlock(row, other, secret))
+			if _, err := rotated.Verify(signed(t, v, rowBody, now), []byte(rowBody), now); err != nil {
+				t.Errorf("rotated secrets: %v", err)
+			}
+			wrong := verifiertest.Load(t, rowBlock(row, other))
+			check("wrong secret", signed(t, wrong, rowBody, now), rowBody, now, webhookverify.ErrInvalidSignature)
+			check("tampered body", signed(t, v, rowBody, now), strings.Replace(rowBody, "10.00", "99.00", 1), now, webhookverify.ErrInvalidSignature)
+
+			r := signed(t, v, rowBody, now)
+			r.Header.Del(row.Scheme.Header)
+			check("missing signature", r, rowBody, now, webhookverify.ErrMissingSignature)
+			r.Header.Set(row.Scheme.Header, "  ")
+			check("empty signature", r, rowBody, now, webhookverify.ErrMissingSignature)
+			r.Header.Set(row.Scheme.Header, "%%%")
+			check("undecodable signature", r, rowBody, now, webhookverify.ErrMalformedSignature)
+
+			if len(row.Scheme.Methods) > 0 {
+				r := signed(t, v, rowBody, now)
+				r.Method = http.MethodPut
+				check("PUT", r, rowBody, now, webhookverify.ErrMethodNotAllowed)
+			}
+			if tol := time.Duration(row.Scheme.Tolerance); tol > 0 {
+				check("too old", signed(t, v, rowBody, now.Add(-tol-time.Minute)), rowBody, now, webhookverify.ErrTimestampOutOfTolerance)
+				check("from the future", signed(t, v, rowBody, now.Add(tol+time.Minute)), rowBody, now, webhookverify.ErrTimestampOutOfTolerance)
+				check("just in time", signed(t, v, rowBody, now.Add(-tol+time.Second)), rowBody, now, nil)
+			}
+			if _, err := verifiertest.TryLoad(row.Name + " {\n}"); err == nil || !strings.Contains(err.Error(), "secret {env."+row.SecretEnv+"}") {
+				t.Errorf("a block without secret: %v", err)
+			}
+			if _, err := verifiertest.TryLoad(row.Name + " {\n secret s\n colour blue\n}"); err == nil || !strings.Contains(err.Error(), `unrecognized subdirective "colour"`) {
+				t.Errorf("an unknown subdirective: %v", err)
+			}
+		})
+	}
+}
+
+// FuzzEveryRow: for every row, what Sign signs verifies and any one-bit
+// change of the body is refused.
+func FuzzEveryRow(f *testing.F) {
+	var verifiers []webhookverify.Verifier
+	for _, row := range presets.Table {
+		verifiers = append(verifiers, verifiertest.Load(f, rowBlock(row, "fuzz-secret")))
+	}
+	verifiertest.FuzzSigned(f, verifiers, rowBody, "", "payload=%7B%7D", `{"action":"opened"}`)
+}
