@@ -256,4 +256,36 @@ var others = []*Row{
 			FieldPaths: webhookverify.FieldPaths{Type: "event", Time: "event_ts"},
 		},
 	},
+	{
+		Name: "clerk", Title: "Clerk",
+		Docs: "https://clerk.com/docs/guides/development/webhooks/syncing",
+		Proof: "published Svix/Standard Webhooks vector (standard-webhooks libraries/go webhook_test.go) sent with svix-* headers; " +
+			"scheme of the official SDK (@clerk/backend verifyWebhook: svix-* headers verified by standardwebhooks)",
+		Secret: "signing secret", SecretEnv: "CLERK_WEBHOOK_SIGNING_SECRET",
+		Scheme: generic.HMAC{
+			Header: "Svix-Signature", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Base64, Prefix: "v1,",
+			TimestampHeader: "Svix-Timestamp", Tolerance: minutes(5),
+			Payload:     "{header.svix-id}.{timestamp}.{body}",
+			KeyEncoding: "whsec",
+			Methods:     post,
+			FieldPaths:  webhookverify.FieldPaths{Type: "type", Time: "timestamp"},
+		},
+		Event: signedHeaderID("Svix-Id"),
+	},
+	{
+		Name: "resend", Title: "Resend",
+		Docs: "https://resend.com/docs/webhooks/verify-webhooks-requests",
+		Proof: "published Svix/Standard Webhooks vector (standard-webhooks libraries/go webhook_test.go) sent with svix-* headers; " +
+			"scheme of the official SDK (resend-node webhooks.verify: svix-* headers verified by standardwebhooks)",
+		Secret: "signing secret", SecretEnv: "RESEND_WEBHOOK_SECRET",
+		Scheme: generic.HMAC{
+			Header: "Svix-Signature", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Base64, Prefix: "v1,",
+			TimestampHeader: "Svix-Timestamp", Tolerance: minutes(5),
+			Payload:     "{header.svix-id}.{timestamp}.{body}",
+			KeyEncoding: "whsec",
+			Methods:     post,
+			FieldPaths:  webhookverify.FieldPaths{Type: "type", Time: "created_at"},
+		},
+		Event: signedHeaderID("Svix-Id"),
+	},
 }
