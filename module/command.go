@@ -77,7 +77,8 @@ Output (stable, for scripts):
     included when there is a body or the method is not GET or HEAD),
     an empty line, and the body exactly as signed. Lines end with CRLF.
 
-  - with --curl, one curl command: curl -X <method>, one -H 'Name: value'
+  - with --curl, one curl command: curl -sS -i -X <method> (so that the
+    answer's status and headers show), one -H 'Name: value'
     per header (sorted; Host and Content-Length are left to curl),
     --data-binary '<body>' when there is a body, and the URL, each
     argument single-quoted for a POSIX shell when it needs quoting. A body
@@ -364,7 +365,7 @@ func curlCommand(r *http.Request, body []byte) (string, error) {
 	if !utf8.Valid(body) || bytes.IndexByte(body, 0) >= 0 {
 		return "", fmt.Errorf("--curl: the body is not UTF-8 text (or contains a NUL byte) and cannot be put on a command line: print the raw request instead (without --curl)")
 	}
-	args := []string{"curl", "-X", shellQuote(r.Method)}
+	args := []string{"curl", "-sS", "-i", "-X", shellQuote(r.Method)} // -i: show the status and the reason
 	if r.Host != "" && r.Host != r.URL.Host {
 		args = append(args, "-H", shellQuote("Host: "+r.Host))
 	}

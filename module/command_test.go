@@ -191,7 +191,7 @@ func TestSignCurl(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `curl -X POST -H 'Content-Type: application/json' -H 'X-Token: t0k'\''en' ` +
+	want := `curl -sS -i -X POST -H 'Content-Type: application/json' -H 'X-Token: t0k'\''en' ` +
 		`--data-binary '{"name":"O'\''Brien","note":"a \"quoted\" $HOME & more"}' 'http://127.0.0.1:8080/hook?a=1&b=2'` + "\n"
 	if out != want {
 		t.Fatalf("output:\n%s\nwant:\n%s", out, want)
@@ -208,7 +208,7 @@ func TestSignCurl(t *testing.T) {
 		t.Fatal(err)
 	}
 	args := strings.Split(strings.TrimSuffix(string(got), "\x00"), "\x00")
-	wantArgs := []string{"-X", "POST", "-H", "Content-Type: application/json", "-H", "X-Token: t0k'en",
+	wantArgs := []string{"-sS", "-i", "-X", "POST", "-H", "Content-Type: application/json", "-H", "X-Token: t0k'en",
 		"--data-binary", body, "http://127.0.0.1:8080/hook?a=1&b=2"}
 	if strings.Join(args, "\n") != strings.Join(wantArgs, "\n") {
 		t.Fatalf("shell words:\n%q\nwant:\n%q", args, wantArgs)

@@ -18,10 +18,10 @@ const (
 // in the order of Table.
 func Markdown() string {
 	var b strings.Builder
-	b.WriteString("| provider | module name | signature | signed bytes | timestamp | proof |\n|---|---|---|---|---|---|\n")
+	b.WriteString("| provider | module name | signature | signed bytes | timestamp | event (JSON paths) | proof |\n|---|---|---|---|---|---|---|\n")
 	for _, r := range Table {
-		fmt.Fprintf(&b, "| [%s](%s) | `%s` | %s | %s | %s | %s |\n",
-			r.Title, r.Docs, r.Name, r.signatureText(), r.payloadText(), r.timestampText(), cell(r.Proof))
+		fmt.Fprintf(&b, "| [%s](%s) | `%s` | %s | %s | %s | %s | %s |\n",
+			r.Title, r.Docs, r.Name, r.signatureText(), r.payloadText(), r.timestampText(), r.eventText(), cell(r.Proof))
 	}
 	return b.String()
 }
@@ -75,6 +75,28 @@ func (r *Row) timestampText() string {
 		unit = "ms"
 	}
 	return fmt.Sprintf("%s (%s) ± %s", where, unit, time.Duration(s.Tolerance))
+}
+
+// eventText lists where the canonical event's facts come from.
+func (r *Row) eventText() string {
+	p := r.Scheme.FieldPaths
+	var parts []string
+	for _, f := range []struct{ name, path string }{
+		{"id", p.EventID}, {"type", p.Type}, {"time", p.Time}, {"status", p.Status},
+		{"amount", p.Amount}, {"currency", p.Currency}, {"reference", p.Reference},
+	} {
+		if f.path != "" {
+			parts = append(parts, f.name+" `"+cell(f.path)+"`")
+		}
+	}
+	text := strings.Join(parts, ", ")
+	if text == "" {
+		text = "—"
+	}
+	if r.Event != nil {
+		text += "; shaped in code (`quirks*.go`)"
+	}
+	return text
 }
 
 // cell keeps a table cell on one line.
