@@ -14,7 +14,8 @@ import (
 var envPlaceholder = regexp.MustCompile(`\{env\.([A-Za-z0-9_]+)\}`)
 
 // exampleEnv gives every {env.X} in a Caddyfile a value: a public key for
-// names ending in PUBLIC_KEY, a test secret otherwise.
+// names ending in PUBLIC_KEY, user:password for names ending in _AUTH
+// (HTTP basic credentials), a test secret otherwise.
 func exampleEnv(config []byte) []string {
 	pub, _, _ := ed25519.GenerateKey(nil)
 	var env []string
@@ -23,8 +24,11 @@ func exampleEnv(config []byte) []string {
 		// whsec_<base64> is what Standard Webhooks needs; any other
 		// verifier takes it as an opaque secret.
 		value := "whsec_" + base64.StdEncoding.EncodeToString([]byte("test-secret-for-"+name))
-		if strings.HasSuffix(name, "PUBLIC_KEY") {
+		switch {
+		case strings.HasSuffix(name, "PUBLIC_KEY"):
 			value = base64.RawURLEncoding.EncodeToString(pub)
+		case strings.HasSuffix(name, "_AUTH"):
+			value = "webhook-user:test-password-for-" + name
 		}
 		env = append(env, name+"="+value)
 	}

@@ -64,6 +64,12 @@ func (r dedupReply) kind() (string, error) {
 		r.status, r.body, r.dedup, r.retryAfter)
 }
 
+// dedupRetryRounds bounds how often the tests resend what did not get 200,
+// waiting a little longer each time: a copy answered 409 while its twin
+// was in flight is resent, and on a loaded machine that may take a few
+// rounds.
+const dedupRetryRounds = 10
+
 // dedupSend posts body signed for nolossSite and records the answer.
 func dedupSend(ctx context.Context, c *http.Client, url string, body []byte) dedupReply {
 	req, err := nolossRequest(ctx, url, body)
@@ -339,11 +345,11 @@ func TestDedupRedisTwoCaddiesDeliverOnce(t *testing.T) {
 	deliveredBy := [2]int{}
 	pending := bySeq
 	for round := 0; len(pending) > 0; round++ {
-		if round > 5 {
-			t.Fatalf("%d webhooks still without 200 after 5 retry rounds", len(pending))
+		if round > dedupRetryRounds {
+			t.Fatalf("%d webhooks still without 200 after %d retry rounds", len(pending), dedupRetryRounds)
 		}
 		if round > 0 {
-			time.Sleep(200 * time.Millisecond)
+			time.Sleep(time.Duration(round) * 200 * time.Millisecond) // backing off, as providers do
 		}
 		work := make(chan []*copySent)
 		var wg sync.WaitGroup
@@ -588,7 +594,7 @@ func dedupLoadUpstream(t *testing.T) (*upstream, *dedupLedger) {
 
 // dedupNoLoss sends webhooks 0..n-1, each twice at once (copy 0 to urls[0],
 // copy 1 to urls[1]) from 64 workers, then retries every send that did not
-// get 200, up to 5 rounds 200ms apart, as a provider would. It then checks
+// get 200, up to dedupRetryRounds rounds, backing off, as a provider would. It then checks
 // that every send ended with 200, that the upstream answered 2xx exactly
 // once per webhook, byte for byte, and 503 exactly once per seq%7 == 0.
 func dedupNoLoss(t *testing.T, up *upstream, l *dedupLedger, urls [2]string, n int) {
@@ -623,9 +629,9 @@ func dedupNoLoss(t *testing.T, up *upstream, l *dedupLedger, urls [2]string, n i
 	for seq := range n {
 		pending = append(pending, []sendID{{seq, 0}, {seq, 1}})
 	}
-	for round := 0; len(pending) > 0 && round <= 5; round++ {
+	for round := 0; len(pending) > 0 && round <= dedupRetryRounds; round++ {
 		if round > 0 {
-			time.Sleep(200 * time.Millisecond)
+			time.Sleep(time.Duration(round) * 200 * time.Millisecond) // backing off, as providers do
 		}
 		work := make(chan []sendID)
 		var wg sync.WaitGroup
@@ -682,7 +688,7 @@ func dedupNoLoss(t *testing.T, up *upstream, l *dedupLedger, urls [2]string, n i
 		pending = next
 	}
 	if len(pending) > 0 {
-		report("%d webhooks still had a send without 200 after 5 retry rounds", len(pending))
+		report("%d webhooks still had a send without 200 after %d retry rounds", len(pending), dedupRetryRounds)
 	}
 
 	// Every send ended with 200, the upstream's or a duplicate's.

@@ -44,7 +44,10 @@ type Handler struct {
 	VerifierRaw json.RawMessage `json:"verifier,omitempty" caddy:"namespace=http.webhook_verify.verifiers inline_key=provider"`
 
 	// AllowIPs lists the IP addresses and CIDR ranges (IPv4 and IPv6) that
-	// may send. Empty allows any address. The client IP is Caddy's, so the
+	// may send. Empty allows any address, except for a provider that signs
+	// nothing and whose verifier gives default addresses (see
+	// SourceIPDefaulter, e.g. mpesa): then those are enforced, and AllowIPs
+	// replaces them. The client IP is Caddy's, so the
 	// server's trusted_proxies setting decides whether X-Forwarded-For counts.
 	AllowIPs []string `json:"allow_ips,omitempty"`
 
@@ -116,7 +119,11 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		h.coverage = c.Covers()
 	}
 
-	h.allow, err = ParseAllowIPs(h.AllowIPs)
+	allow := h.AllowIPs
+	if d, ok := v.(SourceIPDefaulter); ok && len(allow) == 0 {
+		allow = d.DefaultAllowIPs()
+	}
+	h.allow, err = ParseAllowIPs(allow)
 	if err != nil {
 		return err
 	}

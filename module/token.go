@@ -1,6 +1,7 @@
 package webhookverify
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"strings"
@@ -28,6 +29,12 @@ import (
 //   - With Bearer, a header value may start with "Bearer" (any case) and
 //     one or more spaces, which are removed (see TrimBearer); "Bearer"
 //     alone is ErrMissingToken. Query values never lose a prefix.
+//   - With Basic, a header value must be HTTP basic credentials (RFC 7617):
+//     "Basic" (any case), one or more spaces and the standard base64 of
+//     "user:password", which is what is compared, so a key is the whole
+//     "user:password". Another scheme or undecodable base64 is
+//     ErrInvalidToken; "Basic" alone is ErrMissingToken. Basic and Bearer
+//     do not go together.
 //   - That source must hold one of the keys (ErrInvalidToken otherwise,
 //     naming it).
 //   - The comparison is EqualToken: constant time, every key tried.
@@ -42,13 +49,16 @@ type TokenSource struct {
 	Query string
 	// Bearer accepts an optional "Bearer " prefix (any case) in a header.
 	Bearer bool
+	// Basic reads a header as HTTP basic credentials, "Basic
+	// base64(user:password)", and compares the decoded "user:password".
+	Basic bool
 }
 
 // Check verifies that r carries one of keys, by the rules of TokenSource.
 func (s TokenSource) Check(r *http.Request, keys [][]byte) error {
 	for _, h := range s.Headers {
 		if values := r.Header.Values(h); len(values) > 0 {
-			if f, detail := checkToken(values, s.Bearer, keys); f != nil {
+			if f, detail := checkToken(values, s.Bearer, s.Basic, keys); f != nil {
 				return fmt.Errorf("%w: header %s%s", f, h, detail)
 			}
 			return nil
@@ -56,7 +66,7 @@ func (s TokenSource) Check(r *http.Request, keys [][]byte) error {
 	}
 	if s.Query != "" {
 		if values := r.URL.Query()[s.Query]; len(values) > 0 {
-			if f, detail := checkToken(values, false, keys); f != nil {
+			if f, detail := checkToken(values, false, false, keys); f != nil {
 				return fmt.Errorf("%w: query parameter %s%s", f, s.Query, detail)
 			}
 			return nil
@@ -67,7 +77,7 @@ func (s TokenSource) Check(r *http.Request, keys [][]byte) error {
 
 // checkToken checks the values of one source. It returns nil, or the
 // failure and the end of its message.
-func checkToken(values []string, bearer bool, keys [][]byte) (*Failure, string) {
+func checkToken(values []string, bearer, basic bool, keys [][]byte) (*Failure, string) {
 	if len(values) > 1 {
 		return ErrInvalidToken, " is repeated"
 	}
@@ -78,10 +88,44 @@ func checkToken(values []string, bearer bool, keys [][]byte) (*Failure, string) 
 	if strings.Trim(tok, " \t") == "" {
 		return ErrMissingToken, " is empty"
 	}
+	if basic {
+		const scheme = "basic"
+		if len(tok) <= len(scheme) || !strings.EqualFold(tok[:len(scheme)], scheme) || tok[len(scheme)] != ' ' {
+			if strings.EqualFold(tok, scheme) {
+				return ErrMissingToken, " is empty"
+			}
+			return ErrInvalidToken, " is not Basic credentials"
+		}
+		creds := strings.TrimLeft(tok[len(scheme):], " ")
+		if creds == "" {
+			return ErrMissingToken, " is empty"
+		}
+		decoded, err := base64.StdEncoding.DecodeString(creds)
+		if err != nil {
+			return ErrInvalidToken, " is not base64"
+		}
+		tok = string(decoded)
+	}
 	if !EqualToken(keys, []byte(tok)) {
 		return ErrInvalidToken, ""
 	}
 	return nil, ""
+}
+
+// Set puts key in r where the first source says, as a provider sends it:
+// the first header (as Basic credentials with Basic), or else the query
+// parameter. It is the Sign of a token verifier.
+func (s TokenSource) Set(r *http.Request, key []byte) {
+	switch {
+	case len(s.Headers) > 0 && s.Basic:
+		r.Header.Set(s.Headers[0], "Basic "+base64.StdEncoding.EncodeToString(key))
+	case len(s.Headers) > 0:
+		r.Header.Set(s.Headers[0], string(key))
+	case s.Query != "":
+		q := r.URL.Query()
+		q.Set(s.Query, string(key))
+		r.URL.RawQuery = q.Encode()
+	}
 }
 
 // where names the sources, for the message of a missing token.

@@ -1,6 +1,7 @@
 package webhookverify_test
 
 import (
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -226,5 +227,102 @@ func TestProvisionTolerance(t *testing.T) {
 	negative := caddy.Duration(-1)
 	if err := webhookverify.ProvisionTolerance(&negative); err == nil || !strings.Contains(err.Error(), "tolerance must be positive") {
 		t.Errorf("negative: %v", err)
+	}
+}
+
+func TestTokenSourceBasic(t *testing.T) {
+	keys := [][]byte{[]byte("hook-user:pass-one"), []byte("hook-user:pass:with:colons")}
+	src := webhookverify.TokenSource{Headers: []string{"Authorization"}, Basic: true}
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	tests := []struct {
+		name   string
+		values []string // Authorization values; none: absent
+		want   *webhookverify.Failure
+		where  string
+	}{
+		{name: "right", values: []string{"Basic " + b64("hook-user:pass-one")}},
+		{name: "colons in the password", values: []string{"Basic " + b64("hook-user:pass:with:colons")}},
+		{name: "scheme in any case", values: []string{"bAsIc " + b64("hook-user:pass-one")}},
+		{name: "several spaces", values: []string{"Basic   " + b64("hook-user:pass-one")}},
+		{name: "wrong password", values: []string{"Basic " + b64("hook-user:pass-two")}, want: webhookverify.ErrInvalidToken, where: "header Authorization"},
+		{name: "wrong user", values: []string{"Basic " + b64("other:pass-one")}, want: webhookverify.ErrInvalidToken},
+		{name: "password only", values: []string{"Basic " + b64("pass-one")}, want: webhookverify.ErrInvalidToken},
+		{name: "user only", values: []string{"Basic " + b64("hook-user:")}, want: webhookverify.ErrInvalidToken},
+		{name: "trailing byte", values: []string{"Basic " + b64("hook-user:pass-one ")}, want: webhookverify.ErrInvalidToken},
+		{name: "not base64", values: []string{"Basic %%%"}, want: webhookverify.ErrInvalidToken, where: "is not base64"},
+		{name: "base64 without padding", values: []string{"Basic " + strings.TrimRight(b64("hook-user:pass-one1"), "=")}, want: webhookverify.ErrInvalidToken},
+		{name: "the credentials in clear", values: []string{"Basic hook-user:pass-one"}, want: webhookverify.ErrInvalidToken},
+		{name: "no scheme", values: []string{b64("hook-user:pass-one")}, want: webhookverify.ErrInvalidToken, where: "is not Basic credentials"},
+		{name: "Bearer scheme", values: []string{"Bearer " + b64("hook-user:pass-one")}, want: webhookverify.ErrInvalidToken},
+		{name: "Basic without a space", values: []string{"Basic" + b64("hook-user:pass-one")}, want: webhookverify.ErrInvalidToken},
+		{name: "Basic and a tab", values: []string{"Basic\t" + b64("hook-user:pass-one")}, want: webhookverify.ErrInvalidToken},
+		{name: "Basic alone", values: []string{"Basic"}, want: webhookverify.ErrMissingToken, where: "is empty"},
+		{name: "Basic and spaces", values: []string{"Basic   "}, want: webhookverify.ErrMissingToken},
+		{name: "empty", values: []string{""}, want: webhookverify.ErrMissingToken},
+		{name: "absent", want: webhookverify.ErrMissingToken, where: "header Authorization"},
+		{name: "repeated, both right", values: []string{"Basic " + b64("hook-user:pass-one"), "Basic " + b64("hook-user:pass-one")}, want: webhookverify.ErrInvalidToken, where: "is repeated"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, "/", nil)
+			for _, v := range tt.values {
+				r.Header.Add("Authorization", v)
+			}
+			err := src.Check(r, keys)
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("Check: %v, want success", err)
+				}
+				return
+			}
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("Check: %v, want %v", err, tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.where) {
+				t.Errorf("error %q does not say %q", err, tt.where)
+			}
+			if strings.Contains(err.Error(), "pass") || strings.Contains(err.Error(), "hook-user") {
+				t.Errorf("error %q shows a credential", err)
+			}
+		})
+	}
+	// Basic applies to headers only: a query value is compared as is.
+	q := webhookverify.TokenSource{Query: "auth", Basic: true}
+	if err := q.Check(httptest.NewRequest(http.MethodPost, "/?auth=hook-user:pass-one", nil), keys); err != nil {
+		t.Errorf("query with Basic: %v", err)
+	}
+}
+
+// Set puts the credential where Check finds it, in the form a provider
+// sends it.
+func TestTokenSourceSet(t *testing.T) {
+	key := []byte("hook-user:s3cret value&=")
+	for name, src := range map[string]webhookverify.TokenSource{
+		"header":         {Headers: []string{"X-Callback-Token"}},
+		"first header":   {Headers: []string{"X-One", "X-Two"}, Bearer: true},
+		"basic":          {Headers: []string{"Authorization"}, Basic: true},
+		"query":          {Query: "token"},
+		"header first":   {Headers: []string{"X-Token"}, Query: "token"},
+		"basic in query": {Query: "token", Basic: true},
+	} {
+		r := httptest.NewRequest(http.MethodPost, "/hooks?a=1", nil)
+		src.Set(r, key)
+		if err := src.Check(r, [][]byte{key}); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		if err := src.Check(r, [][]byte{[]byte("other")}); !errors.Is(err, webhookverify.ErrInvalidToken) {
+			t.Errorf("%s, other key: %v", name, err)
+		}
+		if r.URL.Query().Get("a") != "1" {
+			t.Errorf("%s: the query lost a parameter: %s", name, r.URL.RawQuery)
+		}
+	}
+	r := httptest.NewRequest(http.MethodPost, "/", nil)
+	webhookverify.TokenSource{Headers: []string{"Authorization"}, Basic: true}.Set(r, []byte("u:p"))
+	if got := r.Header.Get("Authorization"); got != "Basic dTpw" {
+		t.Errorf("Basic header %q, want %q", got, "Basic dTpw")
+	}
+	if u, p, ok := r.BasicAuth(); !ok || u != "u" || p != "p" {
+		t.Errorf("net/http reads %q %q %v", u, p, ok)
 	}
 }

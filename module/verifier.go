@@ -54,6 +54,16 @@ type Coverer interface {
 	Covers() Coverage
 }
 
+// SourceIPDefaulter is implemented by verifiers of providers that sign
+// nothing and publish the addresses they send from, so that where a
+// request comes from is part of its check. When allow_ips is not set, the
+// handler enforces DefaultAllowIPs instead of allowing any address;
+// allow_ips, when set, replaces them (allow_ips 0.0.0.0/0 ::/0 allows any
+// address).
+type SourceIPDefaulter interface {
+	DefaultAllowIPs() []string
+}
+
 // Event holds what a verifier learned about a verified webhook, in the same
 // shape for every provider. Verifiers fill only values the provider's
 // credential covers and leave the rest empty; nothing is invented.

@@ -155,6 +155,10 @@ func TestGitHubProvision(t *testing.T) {
 			}
 		})
 	}
+	t.Run("tolerance without a timestamp", func(t *testing.T) {
+		_, err := provisionJSON("github", `{"secrets":["s"],"tolerance":60000000000}`)
+		checkErr(t, err, "github: tolerance: GitHub signs no timestamp")
+	})
 	t.Run("environment variable", func(t *testing.T) {
 		t.Setenv("WEBHOOK_VERIFY_TEST_GH", githubSecret)
 		verifiertest.Run(t, verifiertest.Load(t, githubBlock("{env.WEBHOOK_VERIFY_TEST_GH}")), []verifiertest.Case{
@@ -180,6 +184,13 @@ func TestGitHubCaddyfile(t *testing.T) {
 		{name: "no timestamp to tolerate", input: "github {\n secret x\n tolerance 5m\n}",
 			wantErr: `unrecognized subdirective "tolerance" for provider github|Testfile:3`},
 	})
+}
+
+// No Caddyfile error, nor load error, shows the secret.
+func TestGitHubSecretsStayHidden(t *testing.T) {
+	verifiertest.SecretsStayHidden(t, githubSecret, githubBlock(githubSecret), nil,
+		strings.TrimSuffix(githubBlock(githubSecret), "}"), block("github", []string{githubSecret}, "header X-Sig"),
+		block("github", []string{githubSecret}, "tolerance 5m"), block("github", []string{githubSecret}, "event_id_path"))
 }
 
 // TestGitHubHandlerCaddyfile checks the provider name and that the handler

@@ -288,4 +288,30 @@ var others = []*Row{
 		},
 		Event: signedHeaderID("Svix-Id"),
 	},
+	{
+		Name: "gitlab", Title: "GitLab",
+		Docs: "https://docs.gitlab.com/user/project/integrations/webhooks/#validate-payloads-by-using-a-secret-token",
+		Proof: "no published vector: a token is compared as sent (X-Gitlab-Token); " +
+			"GitLab's newer signed webhooks (a signing token) are not checked by this row",
+		Secret: "secret token", SecretEnv: "GITLAB_WEBHOOK_TOKEN",
+		Token: &webhookverify.TokenSource{Headers: []string{"X-Gitlab-Token"}},
+		Scheme: generic.HMAC{
+			Methods:    post,
+			FieldPaths: webhookverify.FieldPaths{Type: "object_kind"},
+		},
+		Event: gitlabEvent,
+	},
+	{
+		Name: "postmark", Title: "Postmark",
+		Docs: "https://postmarkapp.com/developer/webhooks/webhooks-overview",
+		Proof: "no published vector: HTTP basic credentials are compared as sent " +
+			"(set in the webhook URL, https://user:password@host/…, or the API's HttpAuth)",
+		Secret: "webhook username:password", SecretEnv: "POSTMARK_WEBHOOK_AUTH",
+		Token: &webhookverify.TokenSource{Headers: []string{"Authorization"}, Basic: true},
+		Scheme: generic.HMAC{
+			Methods:    post,
+			FieldPaths: webhookverify.FieldPaths{Type: "RecordType", Subject: "MessageID"},
+		},
+		Event: postmarkEvent,
+	},
 }

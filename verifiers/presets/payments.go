@@ -331,4 +331,76 @@ var payments = []*Row{
 		},
 		Event: named("com.yoco"),
 	},
+	{
+		Name: "xendit", Title: "Xendit",
+		Docs: "https://docs.xendit.co/api-integration/callback/setup",
+		Proof: "no published vector: a token is compared as sent (x-callback-token, the account's callback verification token); " +
+			"fields of the invoice callback (xendit/xendit-php docs/Invoice/InvoiceCallback.md), which carries no event id",
+		Secret: "callback verification token", SecretEnv: "XENDIT_CALLBACK_TOKEN",
+		Token: &webhookverify.TokenSource{Headers: []string{"X-Callback-Token"}},
+		Scheme: generic.HMAC{
+			Methods: post,
+			FieldPaths: webhookverify.FieldPaths{
+				Type: "event", Time: "updated",
+				Status: "status", StatusMap: map[string]webhookverify.PaymentStatus{
+					"PENDING": webhookverify.StatusPending, "PAID": webhookverify.StatusSucceeded,
+					"SETTLED": webhookverify.StatusSucceeded, "EXPIRED": webhookverify.StatusExpired,
+				},
+				Amount: "amount", Currency: "currency", Reference: "external_id",
+			},
+		},
+		Event: typeWithSuffix("com.xendit"),
+	},
+	{
+		Name: "chargebee", Title: "Chargebee",
+		Docs:   "https://www.chargebee.com/docs/2.0/webhook_settings.html",
+		Proof:  "no published vector: HTTP basic credentials are compared as sent (the webhook's username and password)",
+		Secret: "webhook username:password", SecretEnv: "CHARGEBEE_WEBHOOK_AUTH",
+		Token: &webhookverify.TokenSource{Headers: []string{"Authorization"}, Basic: true},
+		Scheme: generic.HMAC{
+			Methods: post,
+			FieldPaths: webhookverify.FieldPaths{
+				EventID: "id", Type: "event_type", Time: "occurred_at",
+				Status: "content.transaction.status", StatusMap: map[string]webhookverify.PaymentStatus{
+					"in_progress": webhookverify.StatusPending, "needs_attention": webhookverify.StatusPending,
+					"success": webhookverify.StatusSucceeded, "failure": webhookverify.StatusFailed,
+					"voided": webhookverify.StatusFailed, "timeout": webhookverify.StatusFailed,
+					"late_failure": webhookverify.StatusFailed,
+				},
+				Amount: "content.transaction.amount", Currency: "content.transaction.currency_code",
+				Reference: "content.transaction.id", Subject: "content.customer.id",
+			},
+		},
+		Event: typeWithSuffix("com.chargebee"),
+	},
+	{
+		Name: "mpesa", Title: "M-Pesa (Safaricom Daraja)",
+		Docs: "https://developer.safaricom.co.ke/",
+		Proof: "no published vector: unsigned; a secret query parameter (?token=…, set in the CallBackURL) is compared as sent, " +
+			"and Safaricom's published source IPs are enforced by default (the list as copied by third-party SDKs, e.g. pesafy)",
+		Secret: "callback token (a random value of yours)", SecretEnv: "MPESA_CALLBACK_TOKEN",
+		Token: &webhookverify.TokenSource{Query: "token"},
+		Scheme: generic.HMAC{
+			Methods: post,
+			FieldPaths: webhookverify.FieldPaths{
+				EventID: "Body.stkCallback.CheckoutRequestID", Subject: "Body.stkCallback.MerchantRequestID",
+				Status: "Body.stkCallback.ResultCode", StatusMap: map[string]webhookverify.PaymentStatus{
+					"0":    webhookverify.StatusSucceeded,
+					"1":    webhookverify.StatusFailed,  // insufficient balance
+					"1032": webhookverify.StatusFailed,  // cancelled by the user
+					"1037": webhookverify.StatusExpired, // the phone did not answer
+					"2001": webhookverify.StatusFailed,  // wrong PIN
+				},
+				Amount:    `Body.stkCallback.CallbackMetadata.Item.#(Name=="Amount").Value`,
+				Reference: `Body.stkCallback.CallbackMetadata.Item.#(Name=="MpesaReceiptNumber").Value`,
+			},
+		},
+		Event: mpesaEvent,
+		SourceIPs: []string{
+			"196.201.214.200", "196.201.214.206", "196.201.213.114", "196.201.214.207",
+			"196.201.214.208", "196.201.213.44", "196.201.212.127", "196.201.212.138",
+			"196.201.212.129", "196.201.212.136", "196.201.212.74", "196.201.212.69",
+		},
+		EnforceSourceIPs: true,
+	},
 }

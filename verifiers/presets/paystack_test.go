@@ -213,6 +213,12 @@ func TestPaystackCaddyfile(t *testing.T) {
 	})
 }
 
+// No Caddyfile error, nor load error, shows the secret.
+func TestPaystackSecretsStayHidden(t *testing.T) {
+	verifiertest.SecretsStayHidden(t, paystackSecret, paystackBlock(paystackSecret), nil,
+		block("paystack", []string{paystackSecret}, "algorithm sha256"), block("paystack", []string{paystackSecret}, "status_map success great"))
+}
+
 // TestPaystackHandlerCaddyfile checks the provider name, and that the
 // recommended allow_ips line goes to the handler while the secret goes to
 // the verifier.

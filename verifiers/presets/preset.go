@@ -53,6 +53,17 @@ type Row struct {
 	// SourceIPs are the addresses the provider documents sending from,
 	// for the README and the error that suggests allow_ips.
 	SourceIPs []string
+
+	// Token, when set, makes the row a token provider: the request carries
+	// a shared secret (or, with Basic, "user:password"), checked by
+	// Token.Check, and no signature. Scheme then gives only the methods and
+	// the field paths, and the credential covers nothing of the request.
+	Token *webhookverify.TokenSource
+
+	// EnforceSourceIPs makes SourceIPs the default allow_ips, for a
+	// provider that signs nothing: the handler refuses other addresses
+	// unless allow_ips replaces the list.
+	EnforceSourceIPs bool
 }
 
 // signsTime reports whether the scheme signs a timestamp.
@@ -88,6 +99,10 @@ type Preset struct {
 
 	row  *Row
 	hmac generic.HMAC
+
+	// A token row's keys and field paths.
+	keys  [][]byte
+	paths webhookverify.FieldPaths
 }
 
 // CaddyModule returns the Caddy module information.
@@ -119,6 +134,9 @@ func (p *Preset) Provision(ctx caddy.Context) error {
 			return fmt.Errorf("%s: unknown value %q", row.Name, name)
 		}
 	}
+	if row.Token != nil {
+		return p.provisionToken()
+	}
 	p.hmac = row.Scheme
 	p.hmac.Secrets = p.Secrets
 	p.hmac.Values = maps.Clone(p.Values)
@@ -128,6 +146,26 @@ func (p *Preset) Provision(ctx caddy.Context) error {
 	p.hmac.FieldPaths = override(row.Scheme.FieldPaths, p.FieldPaths)
 	if err := p.hmac.Provision(ctx); err != nil {
 		return fmt.Errorf("%s: %s", row.Name, strings.TrimPrefix(err.Error(), "hmac: "))
+	}
+	return nil
+}
+
+// provisionToken resolves a token row's secrets.
+func (p *Preset) provisionToken() error {
+	row := p.row
+	keys, err := p.Secrets.ResolveRequired(row.Name)
+	if err != nil {
+		return err
+	}
+	for i, k := range keys {
+		if row.Token.Basic && !strings.Contains(string(k), ":") {
+			return fmt.Errorf("%s: secret #%d: %s sends HTTP basic credentials: write the secret as user:password", row.Name, i+1, row.Title)
+		}
+	}
+	p.keys = keys
+	p.paths = override(row.Scheme.FieldPaths, p.FieldPaths)
+	if err := p.paths.CheckStatusMap(); err != nil {
+		return fmt.Errorf("%s: %w", row.Name, err)
 	}
 	return nil
 }
@@ -156,20 +194,56 @@ func override(row, conf webhookverify.FieldPaths) webhookverify.FieldPaths {
 
 // Verify checks the request with the provider's scheme.
 func (p *Preset) Verify(r *http.Request, body []byte, now time.Time) (webhookverify.Event, error) {
-	ev, err := p.hmac.Verify(r, body, now)
+	var ev webhookverify.Event
+	var err error
+	if p.row.Token != nil {
+		ev, err = p.verifyToken(r, body)
+	} else {
+		ev, err = p.hmac.Verify(r, body, now)
+	}
 	if err != nil || p.row.Event == nil {
 		return ev, err
 	}
 	return p.row.Event(ev, r, body)
 }
 
-// Sign signs as the provider would, with the first secret.
+// verifyToken checks a token row's method and credential.
+func (p *Preset) verifyToken(r *http.Request, body []byte) (webhookverify.Event, error) {
+	if m := p.row.Scheme.Methods; len(m) > 0 && !slices.Contains(m, r.Method) {
+		return webhookverify.Event{}, fmt.Errorf("%w: %s, the provider sends %s", webhookverify.ErrMethodNotAllowed, r.Method, strings.Join(m, " or "))
+	}
+	if err := p.row.Token.Check(r, p.keys); err != nil {
+		return webhookverify.Event{}, err
+	}
+	return p.paths.Extract(body), nil
+}
+
+// Sign signs as the provider would, with the first secret; a token row
+// sets its credential.
 func (p *Preset) Sign(r *http.Request, body []byte, now time.Time) ([]byte, error) {
+	if p.row.Token != nil {
+		p.row.Token.Set(r, p.keys[0])
+		return body, nil
+	}
 	return p.hmac.Sign(r, body, now)
 }
 
-// Covers implements webhookverify.Coverer.
-func (p *Preset) Covers() webhookverify.Coverage { return p.hmac.Covers() }
+// Covers implements webhookverify.Coverer: a token covers nothing.
+func (p *Preset) Covers() webhookverify.Coverage {
+	if p.row.Token != nil {
+		return webhookverify.Coverage{}
+	}
+	return p.hmac.Covers()
+}
+
+// DefaultAllowIPs implements webhookverify.SourceIPDefaulter: the
+// provider's published addresses, when the row enforces them.
+func (p *Preset) DefaultAllowIPs() []string {
+	if !p.row.EnforceSourceIPs {
+		return nil
+	}
+	return slices.Clone(p.row.SourceIPs)
+}
 
 // UnmarshalCaddyfile sets up the verifier from Caddyfile tokens:
 //
@@ -227,7 +301,10 @@ func (p *Preset) subdirectives() string {
 	}
 	names = append(names, p.row.Values...)
 	text := strings.Join(names, ", ") + " or a field path (event_id_path …, status_map)"
-	if len(p.row.SourceIPs) > 0 {
+	switch {
+	case p.row.EnforceSourceIPs:
+		text += "; allow_ips defaults to " + p.row.Title + "'s published addresses (" + strings.Join(p.row.SourceIPs, " ") + ") and replaces them when set"
+	case len(p.row.SourceIPs) > 0:
 		text += "; restrict sources with 'allow_ips " + strings.Join(p.row.SourceIPs, " ") + "'"
 	}
 	return text
@@ -235,9 +312,10 @@ func (p *Preset) subdirectives() string {
 
 // Interface guards
 var (
-	_ webhookverify.Verifier = (*Preset)(nil)
-	_ webhookverify.Signer   = (*Preset)(nil)
-	_ webhookverify.Coverer  = (*Preset)(nil)
-	_ caddy.Provisioner      = (*Preset)(nil)
-	_ caddyfile.Unmarshaler  = (*Preset)(nil)
+	_ webhookverify.Verifier          = (*Preset)(nil)
+	_ webhookverify.Signer            = (*Preset)(nil)
+	_ webhookverify.Coverer           = (*Preset)(nil)
+	_ webhookverify.SourceIPDefaulter = (*Preset)(nil)
+	_ caddy.Provisioner               = (*Preset)(nil)
+	_ caddyfile.Unmarshaler           = (*Preset)(nil)
 )

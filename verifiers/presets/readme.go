@@ -29,6 +29,9 @@ func Markdown() string {
 // signatureText says where the signature is and how it is written, e.g.
 // "HMAC-SHA256, hex, `X-Hub-Signature-256: sha256=…`".
 func (r *Row) signatureText() string {
+	if r.Token != nil {
+		return r.tokenText()
+	}
 	s := r.Scheme
 	alg := "HMAC-" + strings.ToUpper(string(s.Algorithm))
 	var value string
@@ -50,7 +53,28 @@ func (r *Row) signatureText() string {
 	return text
 }
 
+// tokenText says how a token row's request proves itself, e.g. "shared
+// token, `X-Gitlab-Token`".
+func (r *Row) tokenText() string {
+	t := r.Token
+	where := "`?" + t.Query + "=…`"
+	if len(t.Headers) > 0 {
+		where = "`" + strings.Join(t.Headers, "`, `") + "`"
+	}
+	switch {
+	case t.Basic:
+		return "HTTP basic auth, `" + t.Headers[0] + ": Basic …`"
+	case r.EnforceSourceIPs:
+		return "unsigned; source IPs + token, " + where
+	default:
+		return "shared token, " + where
+	}
+}
+
 func (r *Row) payloadText() string {
+	if r.Token != nil {
+		return "none"
+	}
 	p := r.Scheme.Payload
 	if p == "" {
 		p = "{body}"
@@ -61,6 +85,9 @@ func (r *Row) payloadText() string {
 func (r *Row) timestampText() string {
 	s := r.Scheme
 	if !r.signsTime() {
+		if r.EnforceSourceIPs {
+			return "none; published source IPs enforced by default (`allow_ips` replaces them)"
+		}
 		if len(r.SourceIPs) > 0 {
 			return "none; published source IPs for `allow_ips`"
 		}

@@ -25,6 +25,9 @@ func rowBlock(row *presets.Row, secrets ...string) string {
 		if row.Scheme.KeyEncoding == "whsec" {
 			s = "whsec_" + base64.StdEncoding.EncodeToString([]byte(s))
 		}
+		if row.Token != nil && row.Token.Basic {
+			s = "hook-user:" + s
+		}
 		b.WriteString(" secret " + s + "\n")
 	}
 	for _, v := range row.Values {
@@ -46,11 +49,35 @@ func signed(t *testing.T, v webhookverify.Verifier, body string, now time.Time) 
 	return r
 }
 
+// credential returns where the row's credential is (a header or a query
+// parameter) and a function that sets it to values (none: removes it).
+func credential(row *presets.Row) (string, func(r *http.Request, values ...string)) {
+	name := row.Scheme.Header
+	if row.Token != nil && len(row.Token.Headers) > 0 {
+		name = row.Token.Headers[0]
+	}
+	if row.Token != nil && len(row.Token.Headers) == 0 {
+		return row.Token.Query, func(r *http.Request, values ...string) {
+			q := r.URL.Query()
+			q[row.Token.Query] = values
+			r.URL.RawQuery = q.Encode()
+		}
+	}
+	return name, func(r *http.Request, values ...string) {
+		r.Header.Del(name)
+		for _, v := range values {
+			r.Header.Add(name, v)
+		}
+	}
+}
+
 // Every row passes the hostile basics: what it signs verifies; a rotated
 // secret verifies; a wrong secret, a tampered body, a missing, empty or
 // undecodable signature, another method and (where a time is signed) an
 // old or future timestamp are refused with the right reason; and no error
-// shows the secret.
+// shows the secret. A token row is held to what applies to a credential
+// that covers no body: a wrong, missing, empty or repeated token is
+// refused, and any body passes with the right one.
 func TestEveryRow(t *testing.T) {
 	for _, row := range presets.Table {
 		t.Run(row.Name, func(t *testing.T) {
@@ -73,17 +100,38 @@ func TestEveryRow(t *testing.T) {
 			if _, err := rotated.Verify(signed(t, v, rowBody, now), []byte(rowBody), now); err != nil {
 				t.Errorf("rotated secrets: %v", err)
 			}
+			invalid, missing := webhookverify.ErrInvalidSignature, webhookverify.ErrMissingSignature
+			if row.Token != nil {
+				invalid, missing = webhookverify.ErrInvalidToken, webhookverify.ErrMissingToken
+			}
 			wrong := verifiertest.Load(t, rowBlock(row, other))
-			check("wrong secret", signed(t, wrong, rowBody, now), rowBody, now, webhookverify.ErrInvalidSignature)
-			check("tampered body", signed(t, v, rowBody, now), strings.Replace(rowBody, "10.00", "99.00", 1), now, webhookverify.ErrInvalidSignature)
+			check("wrong secret", signed(t, wrong, rowBody, now), rowBody, now, invalid)
+			tampered := strings.Replace(rowBody, "10.00", "99.00", 1)
+			if v.(webhookverify.Coverer).Covers().Body {
+				check("tampered body", signed(t, v, rowBody, now), tampered, now, invalid)
+			} else {
+				check("another body, the token covers none", signed(t, v, rowBody, now), tampered, now, nil)
+			}
 
+			name, set := credential(row)
 			r := signed(t, v, rowBody, now)
-			r.Header.Del(row.Scheme.Header)
-			check("missing signature", r, rowBody, now, webhookverify.ErrMissingSignature)
-			r.Header.Set(row.Scheme.Header, "  ")
-			check("empty signature", r, rowBody, now, webhookverify.ErrMissingSignature)
-			r.Header.Set(row.Scheme.Header, "%%%")
-			check("undecodable signature", r, rowBody, now, webhookverify.ErrMalformedSignature)
+			sent := r.Header.Get(name)
+			if row.Token != nil && len(row.Token.Headers) == 0 {
+				sent = r.URL.Query().Get(name)
+			}
+			set(r)
+			check("missing credential", r, rowBody, now, missing)
+			set(r, "  ")
+			check("empty credential", r, rowBody, now, missing)
+			if row.Token == nil {
+				set(r, "%%%")
+				check("undecodable signature", r, rowBody, now, webhookverify.ErrMalformedSignature)
+			} else {
+				set(r, sent, sent)
+				check("repeated token", r, rowBody, now, webhookverify.ErrInvalidToken)
+				set(r, sent)
+				check("the token set back", r, rowBody, now, nil)
+			}
 
 			if len(row.Scheme.Methods) > 0 {
 				r := signed(t, v, rowBody, now)
@@ -106,7 +154,8 @@ func TestEveryRow(t *testing.T) {
 }
 
 // FuzzEveryRow: for every row, what Sign signs verifies and any one-bit
-// change of the body is refused.
+// change of the body is refused (passes, for a token row: it covers no
+// body).
 func FuzzEveryRow(f *testing.F) {
 	var verifiers []webhookverify.Verifier
 	for _, row := range presets.Table {

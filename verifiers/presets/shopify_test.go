@@ -198,6 +198,12 @@ func TestShopifyCaddyfile(t *testing.T) {
 	})
 }
 
+// No Caddyfile error, nor load error, shows the secret.
+func TestShopifySecretsStayHidden(t *testing.T) {
+	verifiertest.SecretsStayHidden(t, shopifySecret, shopifyBlock(shopifySecret), nil,
+		block("shopify", []string{shopifySecret}, "encoding hex"), block("shopify", []string{shopifySecret}, "tolerance 1m"))
+}
+
 func TestShopifyHandlerCaddyfile(t *testing.T) {
 	_, got := handlerVerifierJSON(t, "webhook_verify shopify {\n secret {env.SHOPIFY_API_SECRET}\n}")
 	if want := `{"provider":"shopify","secrets":["{env.SHOPIFY_API_SECRET}"]}`; got != want {

@@ -260,6 +260,13 @@ func TestSlackCaddyfile(t *testing.T) {
 	})
 }
 
+// No Caddyfile error, nor load error, shows the secret.
+func TestSlackSecretsStayHidden(t *testing.T) {
+	verifiertest.SecretsStayHidden(t, slackSecret, slackBlock([]string{slackSecret}), nil,
+		slackBlock([]string{slackSecret}, "header X-Sig"), slackBlock([]string{slackSecret}, "tolerance soon"),
+		slackBlock([]string{slackSecret}, "tolerance 1m 2m"))
+}
+
 func TestSlackHandlerCaddyfile(t *testing.T) {
 	_, got := handlerVerifierJSON(t, "webhook_verify slack {\n secret {env.SLACK_SIGNING_SECRET}\n tolerance 1m\n enforce off\n}")
 	if want := `{"provider":"slack","secrets":["{env.SLACK_SIGNING_SECRET}"],"tolerance":60000000000}`; got != want {
