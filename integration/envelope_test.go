@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 )
 
 // providerCase is one provider's genuine webhook: how the route is
@@ -33,6 +34,7 @@ type providerCase struct {
 // envEnv is the environment every provider case's secrets come from.
 var envelopeEnv = []string{
 	"HMAC_SECRET=hmac-secret", "TOKEN_SECRET=token-secret",
+	"GATEWAY_SECRET=" + gatewaySecret, "GATEWAY_SECRET_OLD=" + gatewaySecretOld,
 	"STRIPE_SECRET=whsec_stripe-test-secret", "SW_SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
 }
 
@@ -74,12 +76,20 @@ var providerCases = []providerCase{
 	},
 }
 
+// The gateway's own secrets, with which every envelope route signs what it
+// forwards (forward_signature), two of them as during a rotation.
+const (
+	gatewaySecret    = "whsec_Z2F0ZXdheS1zaWduaW5nLXNlY3JldC1uZXctMDEyMzQ1Njc="
+	gatewaySecretOld = "whsec_Z2F0ZXdheS1zaWduaW5nLXNlY3JldC1vbGQtMDEyMzQ1Njc="
+)
+
 // envelopeSite has two routes per provider case, one per envelope mode.
 func envelopeSite(cases []providerCase) string {
 	var b strings.Builder
 	for _, c := range cases {
 		for _, mode := range []string{"binary", "structured"} {
-			fmt.Fprintf(&b, "\thandle /%s/%s {\n\t\twebhook_verify %s {\n\t\t\t%s\n\t\t\tenvelope %s\n\t\t\tsource /test/%s\n\t\t}\n\t\treverse_proxy {UPSTREAM}\n\t}\n",
+			fmt.Fprintf(&b, "\thandle /%s/%s {\n\t\twebhook_verify %s {\n\t\t\t%s\n\t\t\tenvelope %s\n\t\t\tsource /test/%s\n"+
+				"\t\t\tforward_signature {env.GATEWAY_SECRET} {env.GATEWAY_SECRET_OLD}\n\t\t}\n\t\treverse_proxy {UPSTREAM}\n\t}\n",
 				c.name, mode, c.provider, strings.ReplaceAll(c.block, "\n", "\n\t\t\t"), mode, c.name)
 		}
 	}
@@ -160,6 +170,19 @@ func TestEnvelopeEveryProviderCloudEvents(t *testing.T) {
 					t.Errorf("body changed:\n got %q\nwant %q", r.Body, sent)
 				}
 
+				// The application verifies one scheme, whatever the provider:
+				// the official Standard Webhooks library accepts what it got,
+				// under either gateway secret, and the id is the event's.
+				for _, secret := range []string{gatewaySecret, gatewaySecretOld} {
+					wh, err := standardwebhooks.NewWebhook(secret)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := wh.Verify(r.Body, r.Header); err != nil {
+						t.Errorf("Standard Webhooks library: %v (headers %v)", err, r.Header)
+					}
+				}
+
 				upReq := httptest.NewRequest(r.Method, r.URI, bytes.NewReader(r.Body))
 				upReq.Header = r.Header
 				event, err := cehttp.NewEventFromHTTPRequest(upReq)
@@ -196,6 +219,9 @@ func TestEnvelopeEveryProviderCloudEvents(t *testing.T) {
 				}
 				if attrs["id"] == "" || attrs["time"] == "" {
 					t.Errorf("id and time are always set: %v", attrs)
+				}
+				if id := r.Header.Get("Webhook-Id"); id != attrs["id"] {
+					t.Errorf("webhook-id %q, want ce-id %q", id, attrs["id"])
 				}
 			})
 		}

@@ -38,10 +38,12 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    envelope binary|structured|off  # default binary
 //	    source <uri>               # CloudEvents source; default /webhook_verify/<provider>
 //	    dedup [{ … }]              # replay protection; see Dedup.UnmarshalCaddyfile
+//	    forward_signature <whsec_…>... # sign what is forwarded (Standard Webhooks); repeatable
 //	    <provider-specific subdirectives>
 //	}
 //
-// allow_ips, max_body, enforce, envelope, source and dedup belong to the handler;
+// allow_ips, max_body, enforce, envelope, source, dedup and
+// forward_signature belong to the handler;
 // every other subdirective, secret included, is the verifier's and is
 // handed to the verifier module's own Caddyfile parser. Secrets should be
 // placeholders such as {env.X} or {file./path}: they are resolved when the
@@ -120,6 +122,12 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			if d.NextArg() {
 				return d.ArgErr()
 			}
+		case "forward_signature":
+			args := d.RemainingArgs()
+			if len(args) == 0 {
+				return d.Errf("forward_signature needs a whsec_ secret, e.g. forward_signature {env.GATEWAY_SIGNING_SECRET}")
+			}
+			h.ForwardSignature = append(h.ForwardSignature, args...)
 		case "dedup":
 			h.Dedup = new(Dedup)
 			if err := h.Dedup.UnmarshalCaddyfile(d); err != nil {

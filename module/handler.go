@@ -75,8 +75,19 @@ type Handler struct {
 	// Caddy's memory, a 72h window).
 	Dedup *Dedup `json:"dedup,omitempty"`
 
+	// ForwardSignature are whsec_ secrets with which the handler signs
+	// every request it forwards as verified, with Standard Webhooks
+	// headers (webhook-id = ce-id, webhook-timestamp, webhook-signature:
+	// one "v1,<sig>" per secret, for rotation) over exactly the body the
+	// upstream receives, so that the application verifies one scheme
+	// whatever the provider. Placeholders such as {env.GATEWAY_SECRET} are
+	// resolved when the config loads. Requests forwarded unverified (enforce
+	// off) are not signed.
+	ForwardSignature Secrets `json:"forward_signature,omitempty"`
+
 	provider    string
 	coverage    Coverage
+	forwardSig  *forwardSigner
 	defaultType string // ce-type when the verifier gives none
 	verifier    Verifier
 	allow       []netip.Prefix
@@ -143,6 +154,11 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	}
 	if h.Dedup != nil {
 		if err := h.Dedup.provision(ctx, h.provider, h.coverage); err != nil {
+			return err
+		}
+	}
+	if len(h.ForwardSignature) > 0 {
+		if h.forwardSig, err = newForwardSigner(h.ForwardSignature); err != nil {
 			return err
 		}
 	}
@@ -229,6 +245,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		repl.Set("http.webhook.dedup", dedupOff)
 	}
 	forward = h.applyEnvelope(r, repl, ev, digest, forward)
+	if h.forwardSig != nil {
+		h.forwardSig.sign(r.Header, forwardID(ev, digest), h.now(), forward)
+	}
 	body.forward(r, forward)
 	if h.Dedup == nil {
 		return next.ServeHTTP(w, r)

@@ -37,9 +37,12 @@ func NewHMACKeys(newHash func() hash.Hash, keys [][]byte) *HMACKeys {
 }
 
 // Sign returns the HMAC of the concatenated parts under the first key.
-func (k *HMACKeys) Sign(parts ...[]byte) []byte {
-	m := k.pools[0].Get().(*keyedMAC)
-	defer k.pools[0].Put(m)
+func (k *HMACKeys) Sign(parts ...[]byte) []byte { return k.SignWith(0, parts...) }
+
+// SignWith returns the HMAC of the concatenated parts under key i.
+func (k *HMACKeys) SignWith(i int, parts ...[]byte) []byte {
+	m := k.pools[i].Get().(*keyedMAC)
+	defer k.pools[i].Put(m)
 	m.Reset()
 	for _, p := range parts {
 		m.Write(p)
