@@ -3,6 +3,7 @@ package integration
 import (
 	"crypto/ed25519"
 	"encoding/base64"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,7 +16,8 @@ var envPlaceholder = regexp.MustCompile(`\{env\.([A-Za-z0-9_]+)\}`)
 
 // exampleEnv gives every {env.X} in a Caddyfile a value: a public key for
 // names ending in PUBLIC_KEY, user:password for names ending in _AUTH
-// (HTTP basic credentials), a test secret otherwise.
+// (HTTP basic credentials), hex for names holding HMAC_KEY, a test secret
+// otherwise.
 func exampleEnv(config []byte) []string {
 	pub, _, _ := ed25519.GenerateKey(nil)
 	var env []string
@@ -29,6 +31,8 @@ func exampleEnv(config []byte) []string {
 			value = base64.RawURLEncoding.EncodeToString(pub)
 		case strings.HasSuffix(name, "_AUTH"):
 			value = "webhook-user:test-password-for-" + name
+		case strings.Contains(name, "HMAC_KEY"): // hex, as Adyen shows its keys
+			value = fmt.Sprintf("%x", "test-hmac-key-for-"+name)
 		}
 		env = append(env, name+"="+value)
 	}

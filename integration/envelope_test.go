@@ -273,3 +273,63 @@ func TestEnvelopeRoutingOnPaymentStatus(t *testing.T) {
 		t.Errorf("the failed payment went elsewhere")
 	}
 }
+
+// rawBodySigned names the provider cases whose credential covers every
+// byte of the body.
+var rawBodySigned = map[string]bool{
+	"hmac": true, "stripe": true, "standardwebhooks": true, "svix": true, "opay-v2": true,
+	"tokenio-webhook": true, "oktopay-pix-hmac": true, "github": true, "paystack": true,
+	"shopify": true, "slack": true,
+}
+
+// `caddy webhook verify`, given what `caddy webhook sign` prints and the
+// same provider flags, verifies it for every provider; one byte more of
+// body and it does not (exit status 1), and says what differs.
+func TestVerifyCommandEveryProvider(t *testing.T) {
+	cases := append(append([]providerCase(nil), providerCases...), moreProviderCases...)
+	for _, pc := range cases {
+		t.Run(pc.name, func(t *testing.T) {
+			method := pc.method
+			if method == "" {
+				method = http.MethodPost
+			}
+			args := append([]string{"webhook", "sign", pc.provider, "--method", method, "--url", "http://127.0.0.1:8080/hooks" + pc.query}, pc.sign...)
+			if pc.body != "" {
+				args = append(args, "--data", pc.body)
+			}
+			signed, err := exec.Command(caddyBin, args...).Output()
+			if err != nil {
+				t.Fatalf("sign: %v", err)
+			}
+			verify := func(request []byte) (string, int) {
+				cmd := exec.Command(caddyBin, append([]string{"webhook", "verify", pc.provider}, pc.sign...)...)
+				cmd.Stdin = bytes.NewReader(request)
+				out, err := cmd.Output()
+				code := 0
+				if exit, ok := err.(*exec.ExitError); ok {
+					code = exit.ExitCode()
+				} else if err != nil {
+					t.Fatal(err)
+				}
+				return string(out), code
+			}
+			if out, code := verify(signed); code != 0 || !strings.HasPrefix(out, "verified: yes") {
+				t.Fatalf("exit %d:\n%s", code, out)
+			}
+			// Only a credential over the raw body refuses one byte more of
+			// it: a token covers no body, OPay v1 and Numipay sign fields.
+			if pc.body == "" || !rawBodySigned[pc.name] {
+				return
+			}
+			out, code := verify(append(bytes.Clone(signed), '\n'))
+			if code != 1 || !strings.HasPrefix(out, "verified: no") {
+				t.Fatalf("a byte more of body: exit %d:\n%s", code, out)
+			}
+			for _, s := range pc.sign {
+				if len(s) > 8 && !strings.HasPrefix(s, "--") && strings.Contains(out, s) && strings.Contains(strings.Join(pc.sign, " "), "--secret "+s) {
+					t.Errorf("the output shows a secret:\n%s", out)
+				}
+			}
+		})
+	}
+}

@@ -25,13 +25,15 @@ import (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "webhook",
-		Usage: "sign <provider> [flags]",
+		Usage: "sign|verify <provider> [flags]",
 		Short: "Tools for the webhook_verify handler",
 		Long: `
-Tools for the webhook_verify handler. See 'caddy webhook sign --help'.
+Tools for the webhook_verify handler: 'caddy webhook sign' prints a signed
+request; 'caddy webhook verify' checks a captured one offline. See their
+--help.
 `,
 		CobraFunc: func(cmd *cobra.Command) {
-			cmd.AddCommand(newSignCommand())
+			cmd.AddCommand(newSignCommand(), newVerifyCommand())
 		},
 	})
 }

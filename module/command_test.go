@@ -280,3 +280,100 @@ func TestSignBinaryBodyRaw(t *testing.T) {
 		t.Fatalf("request %v body %q", r.Header, got)
 	}
 }
+
+// verifyOut runs `caddy webhook verify` on a raw request.
+func verifyOut(t *testing.T, request string, args ...string) (string, error) {
+	t.Helper()
+	return runWebhook(t, request, append([]string{"verify"}, args...)...)
+}
+
+func TestVerifyCommand(t *testing.T) {
+	hmacArgs := []string{"--set", "header X-Signature", "--set", "prefix sha256=", "--set", "event_id_path id"}
+	body := `{"id":"evt_9","amount":"1.00"}`
+	signed, err := runWebhook(t, "", append([]string{"sign", "hmac", "--secret", "s3cret-value", "--data", body}, hmacArgs...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lf := strings.ReplaceAll(signed, "\r\n", "\n")
+	tests := []struct {
+		name, request string
+		secrets       []string
+		wantErr       bool
+		want          []string
+	}{
+		{"signed", signed, []string{"s3cret-value"}, false, []string{"verified: yes", "event id: evt_9"}},
+		{"LF line endings", lf, []string{"s3cret-value"}, false, []string{"verified: yes"}},
+		{"rotation: second secret", signed, []string{"other-value", "s3cret-value"}, false, []string{"verified: yes", "secret: #2 matched"}},
+		{"trailing newline from the capture", signed + "\n", []string{"s3cret-value"}, true,
+			[]string{"verified: no", "reason: invalid_signature (HTTP 401)", "without its trailing line break"}},
+		{"re-indented JSON", strings.Replace(signed, body, "{\n  \"id\": \"evt_9\",\n  \"amount\": \"1.00\"\n}", 1), []string{"s3cret-value"}, true,
+			[]string{"as compact JSON"}},
+		{"wrong secret", signed, []string{"wrong-value"}, true, []string{"reason: invalid_signature", "no variant of the body verifies"}},
+		{"missing signature", strings.Replace(signed, "X-Signature:", "X-Other:", 1), []string{"s3cret-value"}, true,
+			[]string{"reason: missing_signature (HTTP 401)", "detail: missing_signature: header X-Signature"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := []string{"hmac"}
+			for _, s := range tt.secrets {
+				args = append(args, "--secret", s)
+			}
+			out, err := verifyOut(t, tt.request, append(args, hmacArgs...)...)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, want an error: %v\n%s", err, tt.wantErr, out)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			for _, s := range tt.secrets {
+				if strings.Contains(out, s) {
+					t.Errorf("the output shows a secret:\n%s", out)
+				}
+			}
+		})
+	}
+}
+
+func TestVerifyCommandConfigRoute(t *testing.T) {
+	t.Setenv("VERIFY_TEST_SECRET", "route-secret")
+	dir := t.TempDir()
+	file := dir + "/Caddyfile"
+	config := `http://hooks.example.com {
+	handle /pay/* {
+		webhook_verify hmac {
+			secret {env.VERIFY_TEST_SECRET}
+			header X-Signature
+		}
+		respond "ok"
+	}
+	handle /other {
+		webhook_verify token {
+			secret x
+			header X-Token
+		}
+		respond "ok"
+	}
+}`
+	if err := os.WriteFile(file, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	signed, err := runWebhook(t, "", "sign", "hmac", "--secret", "route-secret", "--set", "header X-Signature",
+		"--url", "http://hooks.example.com/pay/stripe", "--data", `{"a":1}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := verifyOut(t, signed, "--config", file); err != nil || !strings.Contains(out, "verified: yes") {
+		t.Fatalf("the request line's URL reaches the hmac route: %v\n%s", err, out)
+	}
+	if out, err := verifyOut(t, signed, "--config", file, "--url", "http://hooks.example.com/other"); err == nil || !strings.Contains(out, "missing_token") {
+		t.Fatalf("--url /other reaches the token route: %v\n%s", err, out)
+	}
+	if _, err := verifyOut(t, signed, "--config", file, "--url", "http://elsewhere.example.com/pay/x"); err == nil || !strings.Contains(err.Error(), "no webhook_verify handler") {
+		t.Fatalf("another host reaches no route: %v", err)
+	}
+	if _, err := verifyOut(t, signed); err == nil || !strings.Contains(err.Error(), "name a provider") {
+		t.Fatalf("neither provider nor config: %v", err)
+	}
+}
