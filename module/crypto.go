@@ -58,18 +58,68 @@ func (e Encoding) Check() error {
 	return fmt.Errorf("unknown encoding %q: use hex, base64 or base64url", string(e))
 }
 
+// Strict base64 decoders: a final character whose unused bits are not
+// zero is refused, so that one MAC has one spelling (no malleable
+// signatures). Each encoding accepts its padded and unpadded forms.
+var (
+	base64Padded    = base64.StdEncoding.Strict()
+	base64Raw       = base64.RawStdEncoding.Strict()
+	base64URLPadded = base64.URLEncoding.Strict()
+	base64URLRaw    = base64.RawURLEncoding.Strict()
+)
+
 // Decode decodes a signature. Hex is case-insensitive; base64 and
-// base64url accept values with or without padding.
+// base64url accept values with or without (correct) padding, and are
+// strict: non-zero unused bits in the last character are an error.
 func (e Encoding) Decode(s string) ([]byte, error) {
-	switch e {
-	case Hex:
+	if e == Hex {
 		return hex.DecodeString(s)
-	case Base64:
-		return base64.StdEncoding.WithPadding(base64.NoPadding).DecodeString(strings.TrimRight(s, "="))
-	case Base64URL:
-		return base64.URLEncoding.WithPadding(base64.NoPadding).DecodeString(strings.TrimRight(s, "="))
 	}
-	return nil, e.Check()
+	return e.AppendDecode(nil, s)
+}
+
+// maxStackSignature is the longest base64 text AppendDecode decodes
+// without a heap allocation (a SHA-512 MAC is 88 characters).
+const maxStackSignature = 128
+
+// AppendDecode appends the bytes of a base64 or base64url signature to
+// dst, as Decode reads it. On error dst is returned unchanged. Short
+// values are decoded without a heap allocation.
+func (e Encoding) AppendDecode(dst []byte, s string) ([]byte, error) {
+	var padded, raw *base64.Encoding
+	switch e {
+	case Base64:
+		padded, raw = base64Padded, base64Raw
+	case Base64URL:
+		padded, raw = base64URLPadded, base64URLRaw
+	case Hex:
+		b, err := hex.DecodeString(s)
+		if err != nil {
+			return dst, err
+		}
+		return append(dst, b...), nil
+	default:
+		return dst, e.Check()
+	}
+	if strings.ContainsAny(s, "\r\n") { // the decoders would skip them
+		return dst, base64.CorruptInputError(strings.IndexAny(s, "\r\n"))
+	}
+	enc := raw
+	if strings.HasSuffix(s, "=") {
+		enc = padded
+	}
+	var stack [maxStackSignature]byte
+	src := stack[:0]
+	if len(s) > len(stack) {
+		src = make([]byte, 0, len(s))
+	}
+	src = append(src, s...)
+	n := len(dst)
+	out, err := enc.AppendDecode(dst, src)
+	if err != nil {
+		return dst[:n], err
+	}
+	return out, nil
 }
 
 // Encode writes a signature as text: lowercase hex, or padded base64 /

@@ -150,3 +150,9 @@ func TestBenchBodies(t *testing.T) {
 		t.Fatalf("sizes %d, %d, or not JSON", len(body1KiB), len(body64KiB))
 	}
 }
+
+// BenchmarkVerifyHMACKV_1KiB is the Stripe-style key=value header
+// ("t=…,v1=…", hex), its timestamp signed.
+func BenchmarkVerifyHMACKV_1KiB(b *testing.B) {
+	benchmarkVerify(b, HMAC{Secrets: []string{benchSecret}, Header: "X-Sig", SignatureFormat: "kv", SignatureKey: "v1", TimestampKey: "t"}, body1KiB)
+}

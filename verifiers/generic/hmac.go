@@ -6,6 +6,7 @@ package generic
 import (
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -47,8 +48,13 @@ type HMAC struct {
 	Encoding webhookverify.Encoding `json:"encoding,omitempty"`
 
 	// Prefix precedes each signature, e.g. "sha256=" or "v1,". When set, a
-	// signature without it is malformed.
+	// signature without it is malformed, unless PrefixOptional.
 	Prefix string `json:"prefix,omitempty"`
+
+	// PrefixOptional accepts each signature with or without Prefix, for a
+	// provider that documents the prefix as optional (Mollie's "sha256=").
+	// Needs Prefix and the list format.
+	PrefixOptional bool `json:"prefix_optional,omitempty"`
 
 	// TimestampHeader names the header with the signing time in Unix
 	// seconds. When set, requests without it are rejected and the time
@@ -65,15 +71,26 @@ type HMAC struct {
 
 	// SignatureFormat is how the header holds the signatures: "list"
 	// (default: one or more signatures, each after Prefix, separated by
-	// spaces or commas) or "kv": key=value parts separated by
+	// spaces or commas); "kv": key=value parts separated by
 	// PartSeparator, the signatures under SignatureKey and, when
 	// TimestampKey is set, the signed timestamp under it (Stripe's
-	// "t=…,v1=…", Paddle's "ts=…;h1=…"). In kv format the header must be
-	// sent once.
+	// "t=…,v1=…", Paddle's "ts=…;h1=…"); or "positional": parts
+	// separated by PartSeparator, the first the signed timestamp and the
+	// others signatures (Recurly's "<ts>,<sig>,<sig>"). In kv and
+	// positional format the header must be sent once.
 	SignatureFormat string `json:"signature_format,omitempty"`
 
-	// PartSeparator separates the parts of a kv header. Default ",".
+	// PartSeparator separates the parts of a kv or positional header.
+	// Default ",".
 	PartSeparator string `json:"part_separator,omitempty"`
+
+	// SetSeparator, in kv format, separates several whole key=value sets
+	// in the header, each with its own timestamp and signatures, as
+	// Persona sends during a secret rotation ("t=…,v1=… t=…,v1=…", with
+	// set_separator " "). A malformed set makes the header malformed;
+	// otherwise the request passes when any set verifies, its timestamp
+	// within Tolerance. At most 4 sets. Default: the header is one set.
+	SetSeparator string `json:"set_separator,omitempty"`
 
 	// SignatureKey names the signature parts of a kv header, e.g. "v1".
 	SignatureKey string `json:"signature_key,omitempty"`
@@ -113,8 +130,21 @@ type HMAC struct {
 	header   string // Header in canonical form
 	tsHeader string // TimestampHeader in canonical form
 	tsFormat string
-	kv       bool
+	format   sigFormat
 }
+
+// sigFormat is a provisioned SignatureFormat.
+type sigFormat byte
+
+const (
+	formatList sigFormat = iota
+	formatKV
+	formatPositional
+)
+
+// maxSets bounds how many key=value sets one header may carry: each set
+// costs a MAC of the body per secret.
+const maxSets = 4
 
 // maxPayloadParts is how many template parts a message holds without a
 // heap allocation; longer templates still work.
@@ -157,24 +187,8 @@ func (v *HMAC) Provision(caddy.Context) error {
 	if err := webhookverify.ProvisionTolerance(&v.Tolerance); err != nil {
 		return fmt.Errorf("hmac: %w", err)
 	}
-	switch v.SignatureFormat {
-	case "", "list":
-		if v.TimestampKey != "" || v.SignatureKey != "" {
-			return fmt.Errorf("hmac: timestamp_key and signature_key need signature_format kv")
-		}
-	case "kv":
-		v.kv = true
-		if v.SignatureKey == "" {
-			return fmt.Errorf("hmac: signature_format kv needs signature_key, e.g. signature_key v1")
-		}
-		if v.TimestampKey != "" && v.TimestampHeader != "" {
-			return fmt.Errorf("hmac: set timestamp_key or timestamp_header, not both")
-		}
-		if v.PartSeparator == "" {
-			v.PartSeparator = ","
-		}
-	default:
-		return fmt.Errorf("hmac: unknown signature_format %q: use list or kv", v.SignatureFormat)
+	if err := v.provisionFormat(); err != nil {
+		return fmt.Errorf("hmac: %w", err)
 	}
 	v.tsFormat = v.TimestampFormat
 	switch {
@@ -185,7 +199,7 @@ func (v *HMAC) Provision(caddy.Context) error {
 	case v.tsFormat != "unix" && v.tsFormat != "unix_ms" && v.tsFormat != "rfc3339":
 		return fmt.Errorf("hmac: unknown timestamp_format %q: use unix, unix_ms or rfc3339", v.TimestampFormat)
 	}
-	signsTime := v.TimestampHeader != "" || v.TimestampKey != ""
+	signsTime := v.SignsTime()
 	if v.Payload == "" {
 		v.Payload = "{body}"
 		if signsTime {
@@ -214,6 +228,49 @@ func (v *HMAC) Provision(caddy.Context) error {
 	}
 	v.keys = webhookverify.NewHMACKeys(newHash, keys)
 	return nil
+}
+
+// provisionFormat checks the signature format and its options.
+func (v *HMAC) provisionFormat() error {
+	if v.PartSeparator == "" {
+		v.PartSeparator = ","
+	}
+	switch v.SignatureFormat {
+	case "", "list":
+		v.format = formatList
+		if v.TimestampKey != "" || v.SignatureKey != "" || v.SetSeparator != "" {
+			return fmt.Errorf("timestamp_key, signature_key and set_separator need signature_format kv")
+		}
+	case "kv":
+		v.format = formatKV
+		if v.SignatureKey == "" {
+			return fmt.Errorf("signature_format kv needs signature_key, e.g. signature_key v1")
+		}
+		if v.TimestampKey != "" && v.TimestampHeader != "" {
+			return fmt.Errorf("set timestamp_key or timestamp_header, not both")
+		}
+		if v.SetSeparator != "" && strings.TrimSpace(v.SetSeparator) == strings.TrimSpace(v.PartSeparator) {
+			return fmt.Errorf("set_separator %q must differ from part_separator %q", v.SetSeparator, v.PartSeparator)
+		}
+	case "positional":
+		v.format = formatPositional
+		if v.TimestampKey != "" || v.SignatureKey != "" || v.SetSeparator != "" || v.TimestampHeader != "" {
+			return fmt.Errorf("signature_format positional reads the timestamp from the header's first part: " +
+				"remove timestamp_key, signature_key, set_separator and timestamp_header")
+		}
+	default:
+		return fmt.Errorf("unknown signature_format %q: use list, kv or positional", v.SignatureFormat)
+	}
+	if v.PrefixOptional && (v.Prefix == "" || v.format != formatList) {
+		return fmt.Errorf("prefix_optional needs a prefix and signature_format list")
+	}
+	return nil
+}
+
+// SignsTime reports whether the configuration signs a timestamp: a
+// timestamp header, a kv timestamp key or the positional format.
+func (v *HMAC) SignsTime() bool {
+	return v.TimestampHeader != "" || v.TimestampKey != "" || v.SignatureFormat == "positional"
 }
 
 // decodeKey turns a resolved secret into an HMAC key. Errors never quote
@@ -327,53 +384,116 @@ func (v *HMAC) Verify(r *http.Request, body []byte, now time.Time) (webhookverif
 	if err := v.checkSignedHeadersOnce(r); err != nil {
 		return webhookverify.Event{}, err
 	}
-	var (
-		bufArray   [4 * 64]byte // room for four SHA-512-sized signatures
-		spanArray  [maxSignatures]span
-		candidates [maxSignatures][]byte
-		buf        []byte
-		spans      []span
-		ts         string
-	)
-	if v.kv {
-		var ok bool
-		buf, spans, ts, ok = v.decodeKV(bufArray[:0], spanArray[:0], values[0])
-		if !ok {
-			return webhookverify.Event{}, fmt.Errorf("%w: header %s", webhookverify.ErrMalformedSignature, v.Header)
-		}
-	} else {
-		buf, spans = decodeSignatures(bufArray[:0], spanArray[:0], values, v.Prefix, v.Encoding)
+	var err error
+	switch v.format {
+	case formatKV:
+		err = v.verifyKV(r, body, now, values[0])
+	case formatPositional:
+		err = v.verifySet(r, body, now, values[0])
+	default:
+		var (
+			bufArray  [4 * 64]byte // room for four SHA-512-sized signatures
+			spanArray [maxSignatures]span
+		)
+		buf, spans := decodeSignatures(bufArray[:0], spanArray[:0], values, v.Prefix, v.PrefixOptional, v.Encoding)
+		err = v.check(r, body, now, "", buf, spans)
 	}
-	if v.TimestampHeader != "" {
-		ts = r.Header.Get(v.tsHeader)
-	}
-	if v.TimestampHeader != "" || v.TimestampKey != "" {
-		t, err := parseTimestamp(ts, v.tsFormat)
-		if err != nil {
-			return webhookverify.Event{}, fmt.Errorf("%w: %s", err, v.timestampSource())
-		}
-		if err := webhookverify.CheckTimestamp(t, now, time.Duration(v.Tolerance)); err != nil {
-			return webhookverify.Event{}, err
-		}
-	}
-	for i, sp := range spans {
-		candidates[i] = buf[sp.start:sp.end]
-	}
-	if len(spans) == 0 {
-		return webhookverify.Event{}, fmt.Errorf("%w: header %s", webhookverify.ErrMalformedSignature, v.Header)
-	}
-	var parts [maxPayloadParts][]byte
-	if !v.keys.Match(candidates[:len(spans)], v.appendMessage(parts[:0], r, body, ts)...) {
-		return webhookverify.Event{}, webhookverify.ErrInvalidSignature
+	if err != nil {
+		return webhookverify.Event{}, err
 	}
 	return v.Extract(body), nil
 }
 
+// check verifies decoded signatures: the timestamp, when one is signed,
+// within Tolerance of now (ts is a kv or positional header's; a
+// timestamp header replaces it), then any signature against the MAC of
+// the signed bytes under any secret.
+func (v *HMAC) check(r *http.Request, body []byte, now time.Time, ts string, buf []byte, spans []span) error {
+	if v.TimestampHeader != "" {
+		ts = r.Header.Get(v.tsHeader)
+	}
+	if v.SignsTime() {
+		t, err := parseTimestamp(ts, v.tsFormat)
+		if err != nil {
+			return fmt.Errorf("%w: %s", err, v.timestampSource())
+		}
+		if err := webhookverify.CheckTimestamp(t, now, time.Duration(v.Tolerance)); err != nil {
+			return err
+		}
+	}
+	if len(spans) == 0 {
+		return fmt.Errorf("%w: header %s", webhookverify.ErrMalformedSignature, v.Header)
+	}
+	var candidates [maxSignatures][]byte
+	for i, sp := range spans {
+		candidates[i] = buf[sp.start:sp.end]
+	}
+	var parts [maxPayloadParts][]byte
+	if !v.keys.Match(candidates[:len(spans)], v.appendMessage(parts[:0], r, body, ts)...) {
+		return webhookverify.ErrInvalidSignature
+	}
+	return nil
+}
+
+// verifySet checks one kv set or a positional header.
+func (v *HMAC) verifySet(r *http.Request, body []byte, now time.Time, set string) error {
+	var (
+		bufArray  [4 * 64]byte
+		spanArray [maxSignatures]span
+	)
+	buf, spans, ts, ok := v.decodeSet(bufArray[:0], spanArray[:0], set)
+	if !ok {
+		return fmt.Errorf("%w: header %s", webhookverify.ErrMalformedSignature, v.Header)
+	}
+	return v.check(r, body, now, ts, buf, spans)
+}
+
+// verifyKV checks a kv header: one set, or with SetSeparator up to
+// maxSets. Every set must be well formed; then the request passes when
+// any set verifies. Otherwise the error is an invalid signature if any
+// set got as far as its MAC, else the first set's (e.g. its timestamp's).
+func (v *HMAC) verifyKV(r *http.Request, body []byte, now time.Time, header string) error {
+	if v.SetSeparator == "" {
+		return v.verifySet(r, body, now, header)
+	}
+	sets := 0
+	for set := range strings.SplitSeq(header, v.SetSeparator) {
+		if strings.TrimSpace(set) == "" {
+			continue
+		}
+		var scratch [4 * 64]byte
+		var spans [maxSignatures]span
+		if _, _, _, ok := v.decodeSet(scratch[:0], spans[:0], set); !ok {
+			return fmt.Errorf("%w: header %s", webhookverify.ErrMalformedSignature, v.Header)
+		}
+		if sets++; sets > maxSets {
+			return fmt.Errorf("%w: header %s has more than %d signature sets", webhookverify.ErrMalformedSignature, v.Header, maxSets)
+		}
+	}
+	if sets == 0 {
+		return fmt.Errorf("%w: header %s", webhookverify.ErrMalformedSignature, v.Header)
+	}
+	var first error
+	for set := range strings.SplitSeq(header, v.SetSeparator) {
+		if strings.TrimSpace(set) == "" {
+			continue
+		}
+		err := v.verifySet(r, body, now, set)
+		if err == nil {
+			return nil
+		}
+		if first == nil || errors.Is(err, webhookverify.ErrInvalidSignature) {
+			first = err
+		}
+	}
+	return first
+}
+
 // checkSignedHeadersOnce refuses a request that repeats a signed header:
-// one copy would be verified and both forwarded. A kv signature header
-// counts as signed (it carries the timestamp).
+// one copy would be verified and both forwarded. A kv or positional
+// signature header counts as signed (it carries the timestamp).
 func (v *HMAC) checkSignedHeadersOnce(r *http.Request) error {
-	if v.kv && len(r.Header[v.header]) > 1 {
+	if v.format != formatList && len(r.Header[v.header]) > 1 {
 		return fmt.Errorf("%w: header %s is repeated", webhookverify.ErrMalformedSignature, v.Header)
 	}
 	if v.tsHeader != "" && len(r.Header[v.tsHeader]) > 1 {
@@ -388,13 +508,25 @@ func (v *HMAC) checkSignedHeadersOnce(r *http.Request) error {
 }
 
 func (v *HMAC) timestampSource() string {
-	if v.TimestampKey != "" {
+	switch {
+	case v.TimestampKey != "":
 		return "part " + v.TimestampKey + " of header " + v.Header
+	case v.format == formatPositional:
+		return "first part of header " + v.Header
 	}
 	return "header " + v.TimestampHeader
 }
 
-// decodeKV reads a key=value signature header: every part under
+// decodeSet reads one kv set or a positional header, appending the
+// signatures' bytes to buf and their places to spans.
+func (v *HMAC) decodeSet(buf []byte, spans []span, set string) ([]byte, []span, string, bool) {
+	if v.format == formatPositional {
+		return v.decodePositional(buf, spans, set)
+	}
+	return v.decodeKV(buf, spans, set)
+}
+
+// decodeKV reads a key=value signature set: every part under
 // SignatureKey is a signature, the one under TimestampKey the timestamp.
 // Unknown keys are skipped (providers add versions); a part without "=",
 // a repeated timestamp or an undecodable signature is malformed.
@@ -416,19 +548,50 @@ func (v *HMAC) decodeKV(buf []byte, spans []span, header string) ([]byte, []span
 				continue
 			}
 			start := len(buf)
-			var ok bool
-			if v.Encoding == webhookverify.Hex {
-				buf, ok = appendHex(buf, val)
-			} else if b, err := v.Encoding.Decode(val); err == nil {
-				buf, ok = append(buf, b...), true
-			}
-			if !ok || len(buf) == start {
+			if buf, ok = appendSignature(buf, val, v.Encoding); !ok {
 				return buf, spans, "", false
 			}
 			spans = append(spans, span{start, len(buf)})
 		}
 	}
 	return buf, spans, ts, true
+}
+
+// decodePositional reads a positional header: the first part is the
+// timestamp, every other part a signature (at most maxSignatures are
+// kept). A header without a signature, or with an undecodable one, is
+// malformed.
+func (v *HMAC) decodePositional(buf []byte, spans []span, header string) ([]byte, []span, string, bool) {
+	ts, rest, _ := strings.Cut(header, v.PartSeparator)
+	for part := range strings.SplitSeq(rest, v.PartSeparator) {
+		start := len(buf)
+		var ok bool
+		if buf, ok = appendSignature(buf, strings.TrimSpace(part), v.Encoding); !ok {
+			return buf, spans, "", false
+		}
+		if len(spans) < maxSignatures {
+			spans = append(spans, span{start, len(buf)})
+		} else {
+			buf = buf[:start]
+		}
+	}
+	return buf, spans, strings.TrimSpace(ts), true
+}
+
+// appendSignature appends the bytes of signature text s to buf; ok is
+// false, and buf unchanged, when s is empty or undecodable. Base64 is
+// decoded strictly (one spelling per MAC) and, like hex, without a heap
+// allocation.
+func appendSignature(buf []byte, s string, enc webhookverify.Encoding) ([]byte, bool) {
+	start, ok := len(buf), false
+	if enc == webhookverify.Hex {
+		buf, ok = appendHex(buf, s)
+	} else {
+		var err error
+		buf, err = enc.AppendDecode(buf, s)
+		ok = err == nil
+	}
+	return buf, ok && len(buf) > start
 }
 
 // parseTimestamp reads a signed timestamp in the configured format.
@@ -465,29 +628,27 @@ type span struct{ start, end int }
 
 // decodeSignatures decodes the signatures in header values (at most
 // maxSignatures), appending their bytes to buf and their places in buf to
-// spans; undecodable ones are skipped. A value may hold several, separated
+// spans; undecodable ones are skipped, and so are those without prefix
+// unless prefixOptional. A value may hold several, separated
 // by spaces; a comma-separated list is also read, so that "v1,<sig>" and
 // "sha256=<a>,sha256=<b>" both work. Spans rather than slices keep a
 // caller's stack buffer on the stack, and hex is decoded in place, so a
 // verification allocates nothing here.
-func decodeSignatures(buf []byte, spans []span, values []string, prefix string, enc webhookverify.Encoding) ([]byte, []span) {
+func decodeSignatures(buf []byte, spans []span, values []string, prefix string, prefixOptional bool, enc webhookverify.Encoding) ([]byte, []span) {
 	try := func(s string) {
 		if len(spans) >= maxSignatures || s == "" {
 			return
 		}
 		if prefix != "" {
-			var ok bool
-			if s, ok = strings.CutPrefix(s, prefix); !ok {
+			rest, found := strings.CutPrefix(s, prefix)
+			if !found && !prefixOptional {
 				return
 			}
+			s = rest
 		}
-		start, ok := len(buf), false
-		if enc == webhookverify.Hex {
-			buf, ok = appendHex(buf, s)
-		} else if b, err := enc.Decode(s); err == nil {
-			buf, ok = append(buf, b...), true
-		}
-		if ok && len(buf) > start {
+		start := len(buf)
+		var ok bool
+		if buf, ok = appendSignature(buf, s, enc); ok {
 			spans = append(spans, span{start, len(buf)})
 		}
 	}
@@ -558,7 +719,7 @@ func fromHexDigit(c byte) (byte, bool) {
 // Sign sets the signature (and timestamp) headers as the provider would.
 func (v *HMAC) Sign(r *http.Request, body []byte, now time.Time) ([]byte, error) {
 	var ts string
-	if v.TimestampHeader != "" || v.TimestampKey != "" {
+	if v.SignsTime() {
 		ts = formatTimestamp(now, v.tsFormat)
 	}
 	if v.TimestampHeader != "" {
@@ -567,10 +728,12 @@ func (v *HMAC) Sign(r *http.Request, body []byte, now time.Time) ([]byte, error)
 	var parts [maxPayloadParts][]byte
 	sig := v.Encoding.Encode(v.keys.Sign(v.appendMessage(parts[:0], r, body, ts)...))
 	switch {
-	case v.kv && v.TimestampKey != "":
+	case v.format == formatKV && v.TimestampKey != "":
 		r.Header.Set(v.Header, v.TimestampKey+"="+ts+v.PartSeparator+v.SignatureKey+"="+sig)
-	case v.kv:
+	case v.format == formatKV:
 		r.Header.Set(v.Header, v.SignatureKey+"="+sig)
+	case v.format == formatPositional:
+		r.Header.Set(v.Header, ts+v.PartSeparator+sig)
 	default:
 		r.Header.Set(v.Header, v.Prefix+sig)
 	}
@@ -585,12 +748,14 @@ func (v *HMAC) Sign(r *http.Request, body []byte, now time.Time) ([]byte, error)
 //	    algorithm sha1|sha256|sha512|sha3-512
 //	    encoding hex|base64|base64url
 //	    prefix <text>
+//	    prefix_optional                    # list: the prefix may be left out
 //	    timestamp_header <name>
 //	    timestamp_millis
 //	    tolerance <duration>
 //	    payload <template>                 # {body} {timestamp} {header.Name} {value.NAME}
-//	    signature_format list|kv           # default list
-//	    part_separator <text>              # kv parts; default ","
+//	    signature_format list|kv|positional # default list
+//	    part_separator <text>              # kv and positional parts; default ","
+//	    set_separator <text>               # kv: several sets, e.g. " "
 //	    signature_key <key>                # kv: e.g. v1
 //	    timestamp_key <key>                # kv: e.g. t
 //	    timestamp_format unix|unix_ms|rfc3339
@@ -638,6 +803,15 @@ func (v *HMAC) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			}
 		case "prefix":
 			if err := webhookverify.StringArg(d, &v.Prefix); err != nil {
+				return err
+			}
+		case "prefix_optional":
+			if d.NextArg() {
+				return d.ArgErr()
+			}
+			v.PrefixOptional = true
+		case "set_separator":
+			if err := webhookverify.StringArg(d, &v.SetSeparator); err != nil {
 				return err
 			}
 		case "timestamp_header":
@@ -716,7 +890,7 @@ func (v *HMAC) Covers() webhookverify.Coverage {
 		cov.Body = cov.Body || p.kind == 'b'
 	}
 	cov.EventID = cov.Body // the id is read from the body
-	if v.TimestampHeader != "" || v.TimestampKey != "" {
+	if v.SignsTime() {
 		cov.Tolerance = time.Duration(v.Tolerance)
 	}
 	return cov

@@ -637,7 +637,7 @@ func FuzzVerifyHMAC(f *testing.F) {
 
 			// The allocation-free parser reads what the plain one reads.
 			values := []string{sig, id}
-			buf, spans := decodeSignatures(nil, nil, values, v.Prefix, v.Encoding)
+			buf, spans := decodeSignatures(nil, nil, values, v.Prefix, v.PrefixOptional, v.Encoding)
 			want := referenceDecodeSignatures(values, v.Prefix, v.Encoding)
 			if len(spans) != len(want) {
 				t.Fatalf("%q: %d signatures, reference %d", values, len(spans), len(want))
@@ -747,4 +747,288 @@ func referenceDecodeSignatures(values []string, prefix string, enc webhookverify
 		}
 	}
 	return out
+}
+
+// lastBitsSet returns s (base64 or base64url text, optionally padded)
+// with its last character's lowest bit set: the bit is unused padding
+// when the encoded length is not a multiple of 3, so a lax decoder reads
+// the same bytes from both texts.
+func lastBitsSet(s string, alphabet string) string {
+	body := strings.TrimRight(s, "=")
+	last := strings.IndexByte(alphabet, body[len(body)-1])
+	return body[:len(body)-1] + string(alphabet[last|1]) + s[len(body):]
+}
+
+const (
+	stdAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	urlAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+)
+
+// A base64 signature has one spelling: a last character that differs
+// only in unused bits (which a lax decoder ignores, giving the same MAC)
+// is malformed, in the list and kv formats, padded or not. Before strict
+// decoding these were accepted: signature malleability.
+func TestHMACStrictBase64(t *testing.T) {
+	const secret, body = "s3cr3t", `{"id":"evt_1"}`
+	mac := hmacOf(sha256.New, secret, body) // 32 bytes: 2 unused bits in base64
+	for _, tc := range []struct {
+		name      string
+		enc       webhookverify.Encoding
+		canonical []string
+		alphabet  string
+		lax       *base64.Encoding
+	}{
+		{"base64", webhookverify.Base64, []string{base64.StdEncoding.EncodeToString(mac), base64.RawStdEncoding.EncodeToString(mac)}, stdAlphabet, base64.RawStdEncoding},
+		{"base64url", webhookverify.Base64URL, []string{base64.URLEncoding.EncodeToString(mac), base64.RawURLEncoding.EncodeToString(mac)}, urlAlphabet, base64.RawURLEncoding},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			list := provisioned(t, HMAC{Secrets: []string{secret}, Header: "X-Sig", Encoding: tc.enc})
+			kv := provisioned(t, HMAC{Secrets: []string{secret}, Header: "X-Sig", Encoding: tc.enc, SignatureFormat: "kv", SignatureKey: "v1"})
+			for _, sig := range tc.canonical {
+				mall := lastBitsSet(sig, tc.alphabet)
+				// The malleated text means the same MAC to a lax decoder.
+				if b, err := tc.lax.DecodeString(strings.TrimRight(mall, "=")); err != nil || !bytes.Equal(b, mac) {
+					t.Fatalf("%s: not a malleated spelling of the MAC (%x, %v)", mall, b, err)
+				}
+				for name, v := range map[string]*HMAC{"list": list, "kv": kv} {
+					header := sig
+					if name == "kv" {
+						header = "v1=" + sig
+					}
+					if _, err := v.Verify(post(body, hdr{"X-Sig", header}), []byte(body), now); err != nil {
+						t.Errorf("%s %s: canonical: %v", name, sig, err)
+					}
+					if _, err := v.Verify(post(body, hdr{"X-Sig", strings.Replace(header, sig, mall, 1)}), []byte(body), now); !errors.Is(err, webhookverify.ErrMalformedSignature) {
+						t.Errorf("%s %s: non-canonical last character: err = %v, want malformed", name, mall, err)
+					}
+				}
+			}
+			// Padding is the right amount or none.
+			padded := tc.canonical[0] // 32 bytes: one "="
+			for _, bad := range []string{padded + "=", padded + "==", strings.TrimRight(padded, "=") + "==", "=" + padded} {
+				if _, err := list.Verify(post(body, hdr{"X-Sig", bad}), []byte(body), now); !errors.Is(err, webhookverify.ErrMalformedSignature) {
+					t.Errorf("%q: err = %v, want malformed", bad, err)
+				}
+			}
+		})
+	}
+	// Encoding.Decode is strict too, for the verifiers that call it.
+	for _, enc := range []webhookverify.Encoding{webhookverify.Base64, webhookverify.Base64URL} {
+		alphabet := stdAlphabet
+		if enc == webhookverify.Base64URL {
+			alphabet = urlAlphabet
+		}
+		sig := enc.Encode(mac)
+		if _, err := enc.Decode(lastBitsSet(sig, alphabet)); err == nil {
+			t.Errorf("%s: Decode accepted a non-canonical last character", enc)
+		}
+		if _, err := enc.Decode(sig[:10] + "\n" + sig[10:]); err == nil {
+			t.Errorf("%s: Decode accepted a newline", enc)
+		}
+		if b, err := enc.Decode(strings.TrimRight(sig, "=")); err != nil || !bytes.Equal(b, mac) {
+			t.Errorf("%s: unpadded: %x, %v", enc, b, err)
+		}
+	}
+}
+
+// prefix_optional: Mollie's "sha256=" may be sent or not.
+func TestHMACPrefixOptional(t *testing.T) {
+	cfg := githubStyle(ghSecret)
+	cfg.PrefixOptional = true
+	validHex := strings.TrimPrefix(ghSignature, "sha256=")
+	other := "sha256=" + hexMAC("guess", ghBody)
+	v := provisioned(t, cfg)
+	for _, tt := range []struct {
+		name, header string
+		want         error
+	}{
+		{"with the prefix", ghSignature, nil},
+		{"without the prefix", validHex, nil},
+		{"several, mixed, valid last without prefix", other + "," + validHex, nil},
+		{"several, mixed, valid first with prefix", ghSignature + " " + strings.TrimPrefix(other, "sha256="), nil},
+		{"another prefix", "sha1=" + validHex, webhookverify.ErrMalformedSignature},
+		{"prefix in another case", "SHA256=" + validHex, webhookverify.ErrMalformedSignature},
+		{"prefix only", "sha256=", webhookverify.ErrMalformedSignature},
+		{"prefix twice", "sha256=" + ghSignature, webhookverify.ErrMalformedSignature},
+		{"wrong MAC without prefix", strings.TrimPrefix(other, "sha256="), webhookverify.ErrInvalidSignature},
+	} {
+		_, err := v.Verify(post(ghBody, hdr{"X-Hub-Signature-256", tt.header}), []byte(ghBody), now)
+		if tt.want == nil && err != nil || tt.want != nil && !errors.Is(err, tt.want) {
+			t.Errorf("%s: err = %v, want %v", tt.name, err, tt.want)
+		}
+	}
+	// Sign keeps writing the prefix.
+	r := post(ghBody)
+	if _, err := v.Sign(r, []byte(ghBody), now); err != nil || r.Header.Get("X-Hub-Signature-256") != ghSignature {
+		t.Errorf("Sign: %q, %v", r.Header.Get("X-Hub-Signature-256"), err)
+	}
+}
+
+// personaStyle: "t=<unix>,v1=<hex of t.body>", several sets separated by
+// a space during a secret rotation.
+func personaStyle(secrets ...string) HMAC {
+	return HMAC{Secrets: secrets, Header: "Persona-Signature", SignatureFormat: "kv", SignatureKey: "v1", TimestampKey: "t", SetSeparator: " "}
+}
+
+func TestHMACSetSeparator(t *testing.T) {
+	const secret, old, body = "wbhsec_new", "wbhsec_old", `{"data":{"id":"inq_1"}}`
+	v := provisioned(t, personaStyle(secret))
+	set := func(key string, at time.Time) string {
+		ts := strconv.FormatInt(at.Unix(), 10)
+		return "t=" + ts + ",v1=" + hexMAC(key, ts+"."+body)
+	}
+	fresh, stale := now.Add(-time.Minute), now.Add(-10*time.Minute)
+	freshTS := strconv.FormatInt(fresh.Unix(), 10)
+	staleTS := strconv.FormatInt(stale.Unix(), 10)
+	for _, tt := range []struct {
+		name, header string
+		want         error
+	}{
+		{"one set", set(secret, fresh), nil},
+		{"rotation: valid set second", set(old, fresh) + " " + set(secret, fresh), nil},
+		{"rotation: valid set first", set(secret, fresh) + " " + set(old, fresh), nil},
+		{"extra spaces around sets", "  " + set(old, fresh) + "   " + set(secret, fresh) + " ", nil},
+		{"sets with different times, the valid one fresh", set(old, stale) + " " + set(secret, fresh), nil},
+		{"no set valid", set(old, fresh) + " " + set("other", fresh), webhookverify.ErrInvalidSignature},
+		{"valid set too old, the other fresh but wrong", set(secret, stale) + " " + set(old, fresh), webhookverify.ErrInvalidSignature},
+		{"every set too old", set(secret, stale) + " " + set(old, stale), webhookverify.ErrTimestampOutOfTolerance},
+		// A set's signature covers its own timestamp: a fresh t cannot lend
+		// itself to a signature of a stale one.
+		{"fresh t with a stale set's signature", "t=" + freshTS + ",v1=" + hexMAC(secret, staleTS+"."+body), webhookverify.ErrInvalidSignature},
+		{"stale set, then fresh t alone", set(secret, stale) + " t=" + freshTS, webhookverify.ErrTimestampOutOfTolerance},
+		{"a malformed set beside a valid one", set(secret, fresh) + " t=" + freshTS + ",v1=zz", webhookverify.ErrMalformedSignature},
+		{"a set without '='", set(secret, fresh) + " junk", webhookverify.ErrMalformedSignature},
+		{"a set without timestamp", "v1=" + hexMAC(secret, freshTS+"."+body), webhookverify.ErrMissingTimestamp},
+		{"four sets", set(old, fresh) + " " + set(old, fresh) + " " + set(old, fresh) + " " + set(secret, fresh), nil},
+		{"five sets", set(old, fresh) + " " + set(old, fresh) + " " + set(old, fresh) + " " + set(old, fresh) + " " + set(secret, fresh), webhookverify.ErrMalformedSignature},
+		{"separators only", "   ", webhookverify.ErrMissingSignature},
+	} {
+		_, err := v.Verify(post(body, hdr{"Persona-Signature", tt.header}), []byte(body), now)
+		if tt.want == nil && err != nil || tt.want != nil && !errors.Is(err, tt.want) {
+			t.Errorf("%s: err = %v, want %v", tt.name, err, tt.want)
+		}
+	}
+	// Without set_separator two sets are one malformed set.
+	one := personaStyle(secret)
+	one.SetSeparator = ""
+	if _, err := provisioned(t, one).Verify(post(body, hdr{"Persona-Signature", set(old, fresh) + " " + set(secret, fresh)}), []byte(body), now); !errors.Is(err, webhookverify.ErrMalformedSignature) {
+		t.Errorf("two sets, no set_separator: err = %v", err)
+	}
+	// The header must be sent once.
+	r := post(body, hdr{"Persona-Signature", set(secret, fresh)}, hdr{"Persona-Signature", set(secret, fresh)})
+	if _, err := v.Verify(r, []byte(body), now); !errors.Is(err, webhookverify.ErrMalformedSignature) {
+		t.Errorf("repeated header: err = %v", err)
+	}
+}
+
+// recurlyStyle: "<unix ms>,<hex of ts.body>[,<hex>]".
+func recurlyStyle(secrets ...string) HMAC {
+	return HMAC{Secrets: secrets, Header: "Recurly-Signature", SignatureFormat: "positional", TimestampFormat: "unix_ms"}
+}
+
+func TestHMACPositional(t *testing.T) {
+	const secret, body = "recurly-key", `{"id":"rb1","object_type":"account"}`
+	v := provisioned(t, recurlyStyle(secret))
+	ms := strconv.FormatInt(now.Add(-time.Minute).UnixMilli(), 10)
+	good := hexMAC(secret, ms+"."+body)
+	other := hexMAC("previous-key", ms+"."+body)
+	for _, tt := range []struct {
+		name, header string
+		want         error
+	}{
+		{"one signature", ms + "," + good, nil},
+		{"rotation: valid second", ms + "," + other + "," + good, nil},
+		{"rotation: valid first", ms + "," + good + "," + other, nil},
+		{"spaces around parts", ms + ", " + other + " , " + good, nil},
+		{"wrong signature", ms + "," + other, webhookverify.ErrInvalidSignature},
+		{"another timestamp", strconv.FormatInt(now.Add(-time.Minute).UnixMilli()+1, 10) + "," + good, webhookverify.ErrInvalidSignature},
+		{"timestamp only", ms, webhookverify.ErrMalformedSignature},
+		{"timestamp and a comma", ms + ",", webhookverify.ErrMalformedSignature},
+		{"an empty signature between", ms + ",," + good, webhookverify.ErrMalformedSignature},
+		{"an undecodable signature", ms + "," + good + ",zz", webhookverify.ErrMalformedSignature},
+		{"no timestamp", "," + good, webhookverify.ErrMissingTimestamp},
+		{"signature first", good + "," + ms, webhookverify.ErrMalformedSignature},
+		{"kv form", "t=" + ms + ",v1=" + good, webhookverify.ErrMalformedSignature},
+		{"seconds, not milliseconds", strconv.FormatInt(now.Unix(), 10) + "," + hexMAC(secret, strconv.FormatInt(now.Unix(), 10)+"."+body), webhookverify.ErrTimestampOutOfTolerance},
+	} {
+		_, err := v.Verify(post(body, hdr{"Recurly-Signature", tt.header}), []byte(body), now)
+		if tt.want == nil && err != nil || tt.want != nil && !errors.Is(err, tt.want) {
+			t.Errorf("%s: err = %v, want %v", tt.name, err, tt.want)
+		}
+	}
+	old := strconv.FormatInt(now.Add(-6*time.Minute).UnixMilli(), 10)
+	if _, err := v.Verify(post(body, hdr{"Recurly-Signature", old + "," + hexMAC(secret, old+"."+body)}), []byte(body), now); !errors.Is(err, webhookverify.ErrTimestampOutOfTolerance) {
+		t.Errorf("six minutes old: err = %v", err)
+	}
+	r := post(body, hdr{"Recurly-Signature", ms + "," + good}, hdr{"Recurly-Signature", ms + "," + good})
+	if _, err := v.Verify(r, []byte(body), now); !errors.Is(err, webhookverify.ErrMalformedSignature) {
+		t.Errorf("repeated header: err = %v", err)
+	}
+	// Sign writes "<ms>,<hex>"; it verifies.
+	r = post(body)
+	if _, err := v.Sign(r, []byte(body), now); err != nil {
+		t.Fatal(err)
+	}
+	want := strconv.FormatInt(now.UnixMilli(), 10) + "," + hexMAC(secret, strconv.FormatInt(now.UnixMilli(), 10)+"."+body)
+	if got := r.Header.Get("Recurly-Signature"); got != want {
+		t.Errorf("Sign: %q, want %q", got, want)
+	}
+	if cov := v.Covers(); !cov.Body || cov.Tolerance != 5*time.Minute {
+		t.Errorf("Covers: %+v", cov)
+	}
+}
+
+func TestHMACNewOptionsProvisionErrors(t *testing.T) {
+	base := HMAC{Secrets: []string{"k"}, Header: "X-Sig"}
+	with := func(f func(*HMAC)) HMAC { c := base; f(&c); return c }
+	for _, tt := range []struct {
+		name string
+		cfg  HMAC
+		want string
+	}{
+		{"prefix_optional without prefix", with(func(c *HMAC) { c.PrefixOptional = true }), "prefix_optional needs a prefix"},
+		{"prefix_optional in kv", with(func(c *HMAC) {
+			c.PrefixOptional, c.Prefix, c.SignatureFormat, c.SignatureKey = true, "x", "kv", "v1"
+		}), "prefix_optional needs a prefix and signature_format list"},
+		{"set_separator in list", with(func(c *HMAC) { c.SetSeparator = " " }), "need signature_format kv"},
+		{"set_separator same as part_separator", with(func(c *HMAC) {
+			c.SignatureFormat, c.SignatureKey, c.SetSeparator = "kv", "v1", ","
+		}), "must differ"},
+		{"positional with timestamp_header", with(func(c *HMAC) { c.SignatureFormat, c.TimestampHeader = "positional", "X-Ts" }), "positional reads the timestamp"},
+		{"positional with keys", with(func(c *HMAC) { c.SignatureFormat, c.SignatureKey = "positional", "v1" }), "positional reads the timestamp"},
+		{"unknown format", with(func(c *HMAC) { c.SignatureFormat = "json" }), "use list, kv or positional"},
+	} {
+		c := tt.cfg
+		if err := c.Provision(caddy.Context{}); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: err = %v, want %q", tt.name, err, tt.want)
+		}
+	}
+	// positional signs a timestamp: {timestamp} is allowed and the default payload.
+	v := provisioned(t, with(func(c *HMAC) { c.SignatureFormat = "positional" }))
+	if v.Payload != "{timestamp}.{body}" || !v.SignsTime() {
+		t.Errorf("positional payload %q", v.Payload)
+	}
+}
+
+func TestHMACNewOptionsCaddyfile(t *testing.T) {
+	for _, tt := range []struct{ input, want string }{
+		{"hmac {\n secret {env.S}\n header X-Mollie-Signature\n prefix sha256=\n prefix_optional\n}",
+			`{"secrets":["{env.S}"],"header":"X-Mollie-Signature","prefix":"sha256=","prefix_optional":true}`},
+		{"hmac {\n secret {env.S}\n header Persona-Signature\n signature_format kv\n signature_key v1\n timestamp_key t\n set_separator \" \"\n}",
+			`{"secrets":["{env.S}"],"header":"Persona-Signature","signature_format":"kv","set_separator":" ","signature_key":"v1","timestamp_key":"t"}`},
+		{"hmac {\n secret {env.S}\n header recurly-signature\n signature_format positional\n timestamp_format unix_ms\n}",
+			`{"secrets":["{env.S}"],"header":"recurly-signature","timestamp_format":"unix_ms","signature_format":"positional"}`},
+	} {
+		var v HMAC
+		if err := v.UnmarshalCaddyfile(caddyfile.NewTestDispenser(tt.input)); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := json.Marshal(v); string(got) != tt.want {
+			t.Errorf("JSON\n got %s\nwant %s", got, tt.want)
+		}
+	}
+	var v HMAC
+	if err := v.UnmarshalCaddyfile(caddyfile.NewTestDispenser("hmac {\n secret {env.S}\n header X\n prefix_optional yes\n}")); err == nil || !strings.Contains(err.Error(), "Testfile:4") {
+		t.Errorf("prefix_optional with a value: %v", err)
+	}
 }

@@ -9,8 +9,9 @@ import (
 var others = []*Row{
 	{
 		Name: "github", Title: "GitHub",
-		Docs:   "https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries",
-		Proof:  "published vector (GitHub docs: secret \"It's a Secret to Everybody\"), hostile suite",
+		Docs: "https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries",
+		Proof: "published vector (GitHub docs: secret \"It's a Secret to Everybody\"), hostile suite; " +
+			"official SDK cross-check both ways (@octokit/webhooks-methods@6.0.0 sign / verify)",
 		Secret: "webhook secret", SecretEnv: "GITHUB_WEBHOOK_SECRET",
 		Scheme: generic.HMAC{
 			Header: "X-Hub-Signature-256", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Hex, Prefix: "sha256=",
@@ -37,6 +38,7 @@ var others = []*Row{
 		Name: "sanity", Title: "Sanity",
 		Docs: "https://www.sanity.io/docs/webhooks",
 		Proof: "published vector (sanity-io/webhook-toolkit test/signature.test.ts: secret \"test\", body {\"_id\":\"resume\"}, t=1633519811129); " +
+			"official SDK cross-check both ways (@sanity/webhook@4.0.4 encodeSignatureHeader / isValidSignature); " +
 			"tolerance 5 minutes: Sanity documents none and its toolkit checks no age; any method: a webhook may use GET, POST, PUT, PATCH or DELETE; " +
 			"no field paths: the body is the webhook's own GROQ projection",
 		Secret: "webhook secret", SecretEnv: "SANITY_WEBHOOK_SECRET",
@@ -48,8 +50,9 @@ var others = []*Row{
 	},
 	{
 		Name: "onfido", Title: "Onfido",
-		Docs:   "https://documentation.identity.entrust.com/api/manual-webhook-signature-verification/",
-		Proof:  "published vector (onfido/onfido-node test/classic-webhook-event-verifier.test.ts); no timestamp is signed",
+		Docs: "https://documentation.identity.entrust.com/api/manual-webhook-signature-verification/",
+		Proof: "published vector (onfido/onfido-node test/classic-webhook-event-verifier.test.ts); no timestamp is signed; " +
+			"official SDK cross-check (@onfido/api@6.2.0 WebhookEventVerifier.readPayload accepts our signature, refuses a tampered body)",
 		Secret: "webhook token", SecretEnv: "ONFIDO_WEBHOOK_TOKEN",
 		Scheme: generic.HMAC{
 			Header: "X-SHA2-Signature", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Hex,
@@ -260,7 +263,8 @@ var others = []*Row{
 		Name: "clerk", Title: "Clerk",
 		Docs: "https://clerk.com/docs/guides/development/webhooks/syncing",
 		Proof: "published Svix/Standard Webhooks vector (standard-webhooks libraries/go webhook_test.go) sent with svix-* headers; " +
-			"scheme of the official SDK (@clerk/backend verifyWebhook: svix-* headers verified by standardwebhooks)",
+			"scheme of the official SDK (@clerk/backend verifyWebhook: svix-* headers verified by standardwebhooks); " +
+			"official SDK cross-check (@clerk/backend@3.25.0 verifyWebhook accepts our signature, refuses a tampered body)",
 		Secret: "signing secret", SecretEnv: "CLERK_WEBHOOK_SIGNING_SECRET",
 		Scheme: generic.HMAC{
 			Header: "Svix-Signature", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Base64, Prefix: "v1,",
@@ -276,7 +280,8 @@ var others = []*Row{
 		Name: "resend", Title: "Resend",
 		Docs: "https://resend.com/docs/webhooks/verify-webhooks-requests",
 		Proof: "published Svix/Standard Webhooks vector (standard-webhooks libraries/go webhook_test.go) sent with svix-* headers; " +
-			"scheme of the official SDK (resend-node webhooks.verify: svix-* headers verified by standardwebhooks)",
+			"scheme of the official SDK (resend-node webhooks.verify: svix-* headers verified by standardwebhooks); " +
+			"official SDK cross-check (resend@6.38.0 webhooks.verify accepts our signature, refuses a tampered body)",
 		Secret: "signing secret", SecretEnv: "RESEND_WEBHOOK_SECRET",
 		Scheme: generic.HMAC{
 			Header: "Svix-Signature", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Base64, Prefix: "v1,",
@@ -313,5 +318,21 @@ var others = []*Row{
 			FieldPaths: webhookverify.FieldPaths{Type: "RecordType", Subject: "MessageID"},
 		},
 		Event: postmarkEvent,
+	},
+	{
+		Name: "persona", Title: "Persona",
+		Docs: "https://docs.withpersona.com/docs/webhooks-best-practices",
+		Proof: "no published vector: signatures computed with crypto/hmac from Persona's documented scheme (Persona-Signature \"t=<unix>,v1=<hex HMAC-SHA256 of t.body>\"; " +
+			"during a secret rotation two space-separated sets, each verified with its own timestamp); tolerance 5 minutes: Persona documents none",
+		Secret: "webhook secret", SecretEnv: "PERSONA_WEBHOOK_SECRET",
+		Scheme: generic.HMAC{
+			Header: "Persona-Signature", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Hex,
+			SignatureFormat: "kv", PartSeparator: ",", SetSeparator: " ", SignatureKey: "v1", TimestampKey: "t", Tolerance: minutes(5),
+			Payload: "{timestamp}.{body}",
+			Methods: post,
+			FieldPaths: webhookverify.FieldPaths{
+				EventID: "data.id", Type: "data.attributes.name", Time: "data.attributes.created-at", Subject: "data.attributes.payload.data.id",
+			},
+		},
 	},
 }

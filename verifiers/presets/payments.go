@@ -40,8 +40,9 @@ var payments = []*Row{
 	},
 	{
 		Name: "razorpay", Title: "Razorpay",
-		Docs:   "https://razorpay.com/docs/webhooks/validate-test/",
-		Proof:  "published vector (razorpay/razorpay-go documents/paymentVerification.md: secret \"123456\", payment.authorized body), hostile suite",
+		Docs: "https://razorpay.com/docs/webhooks/validate-test/",
+		Proof: "published vector (razorpay/razorpay-go documents/paymentVerification.md: secret \"123456\", payment.authorized body), hostile suite; " +
+			"official SDK cross-check (razorpay@2.9.8 validateWebhookSignature accepts our signature, refuses a tampered body)",
 		Secret: "webhook secret", SecretEnv: "RAZORPAY_WEBHOOK_SECRET",
 		Scheme: generic.HMAC{
 			Header: "X-Razorpay-Signature", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Hex,
@@ -63,8 +64,9 @@ var payments = []*Row{
 	},
 	{
 		Name: "square", Title: "Square",
-		Docs:   "https://developer.squareup.com/docs/webhooks/step3validate",
-		Proof:  "published vectors (square/square-go-sdk webhooks/client/verify_signature_test.go), hostile suite",
+		Docs: "https://developer.squareup.com/docs/webhooks/step3validate",
+		Proof: "published vectors (square/square-go-sdk webhooks/client/verify_signature_test.go), hostile suite; " +
+			"official SDK cross-check (square@46.0.0 WebhooksHelper.verifySignature accepts our signature, refuses a tampered body)",
 		Secret: "signature key", SecretEnv: "SQUARE_WEBHOOK_SIGNATURE_KEY",
 		Scheme: generic.HMAC{
 			Header: "X-Square-Hmacsha256-Signature", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Base64,
@@ -86,8 +88,9 @@ var payments = []*Row{
 	},
 	{
 		Name: "coinbase", Title: "Coinbase Commerce",
-		Docs:   "https://docs.cdp.coinbase.com/commerce/api-arcitecture/webhooks-security",
-		Proof:  "published vector (coinbase/coinbase-commerce-node test/testWebhook.spec.js), hostile suite",
+		Docs: "https://docs.cdp.coinbase.com/commerce/api-arcitecture/webhooks-security",
+		Proof: "published vector (coinbase/coinbase-commerce-node test/testWebhook.spec.js), hostile suite; " +
+			"official SDK cross-check both ways (coinbase-commerce-node@1.0.4 Webhook.computeSignature / verifyEventBody)",
 		Secret: "webhook shared secret", SecretEnv: "COINBASE_COMMERCE_WEBHOOK_SECRET",
 		Scheme: generic.HMAC{
 			Header: "X-CC-Webhook-Signature", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Hex,
@@ -108,8 +111,9 @@ var payments = []*Row{
 	},
 	{
 		Name: "gocardless", Title: "GoCardless",
-		Docs:   "https://developer.gocardless.com/getting-started/staying-up-to-date-with-webhooks",
-		Proof:  "published vector (gocardless/gocardless-pro-go testdata/webhook_request.json, secret \"testing\", in webhooks_test.go), hostile suite",
+		Docs: "https://developer.gocardless.com/getting-started/staying-up-to-date-with-webhooks",
+		Proof: "published vector (gocardless/gocardless-pro-go testdata/webhook_request.json, secret \"testing\", in webhooks_test.go), hostile suite; " +
+			"official SDK cross-check (gocardless-nodejs@10.1.2 webhooks.parse accepts our signature, refuses a tampered body)",
 		Secret: "webhook endpoint secret", SecretEnv: "GOCARDLESS_WEBHOOK_SECRET",
 		Scheme: generic.HMAC{
 			Header: "Webhook-Signature", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Hex,
@@ -161,7 +165,8 @@ var payments = []*Row{
 		Name: "paddle", Title: "Paddle Billing",
 		Docs: "https://developer.paddle.com/webhooks/signature-verification",
 		Proof: "published vectors (PaddleHQ/paddle-go-sdk webhook_verifier_test.go, PaddleHQ/paddle-node-sdk webhooks-validator.node.test.ts), hostile suite; " +
-			"Paddle documents no tolerance (its Node SDK allows 5 s), so 5m",
+			"Paddle documents no tolerance (its Node SDK allows 5 s), so 5m; " +
+			"official SDK cross-check (@paddle/paddle-node-sdk@3.10.0 webhooks.isSignatureValid accepts our signature, refuses a tampered body)",
 		Secret: "endpoint secret key", SecretEnv: "PADDLE_WEBHOOK_SECRET",
 		Scheme: generic.HMAC{
 			Header: "Paddle-Signature", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Hex,
@@ -402,5 +407,38 @@ var payments = []*Row{
 			"196.201.212.129", "196.201.212.136", "196.201.212.74", "196.201.212.69",
 		},
 		EnforceSourceIPs: true,
+	},
+	{
+		Name: "mollie", Title: "Mollie (next-gen webhooks)",
+		Docs: "https://docs.mollie.com/reference/webhooks-best-practices",
+		Proof: "no published vector: signatures computed with crypto/hmac from Mollie's documented scheme (HMAC-SHA256 of the raw body, hex, in X-Mollie-Signature; " +
+			"the optional \"sha256=\" prefix and several signature values as mollie/mollie-api-php src/Webhooks/SignatureValidator.php reads them), hostile suite; " +
+			"classic Mollie webhooks (a payment's webhookUrl, the id only) are unsigned and not checked by this row",
+		Secret: "webhook signing secret", SecretEnv: "MOLLIE_WEBHOOK_SECRET",
+		Scheme: generic.HMAC{
+			Header: "X-Mollie-Signature", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Hex,
+			Prefix: "sha256=", PrefixOptional: true,
+			Methods: post,
+			FieldPaths: webhookverify.FieldPaths{
+				EventID: "id", Type: "type", Time: "createdAt", Subject: "entityId",
+			},
+		},
+	},
+	{
+		Name: "recurly", Title: "Recurly",
+		Docs: "https://docs.recurly.com/recurly-subscriptions/docs/signature-verification",
+		Proof: "no published vector (recurly-client-ruby's spec signs at the current time): signatures computed with crypto/hmac from Recurly's documented scheme " +
+			"(recurly-signature \"<unix ms>,<hex>[,<hex>]\", HMAC-SHA256 of \"<ts>.<body>\"; several signatures for 24 hours after a key is regenerated); " +
+			"5-minute tolerance as the client libraries' default (recurly-client-ruby Webhooks::DEFAULT_TOLERANCE); JSON webhooks only (XML ones are unsigned)",
+		Secret: "webhook endpoint secret key", SecretEnv: "RECURLY_WEBHOOK_KEY",
+		Scheme: generic.HMAC{
+			Header: "Recurly-Signature", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Hex,
+			SignatureFormat: "positional", TimestampFormat: "unix_ms", Tolerance: minutes(5),
+			Payload: "{timestamp}.{body}",
+			Methods: post,
+			FieldPaths: webhookverify.FieldPaths{
+				EventID: "id", Type: "event_type", Time: "event_time", Subject: "account_code",
+			},
+		},
 	},
 }

@@ -68,7 +68,7 @@ type Row struct {
 
 // signsTime reports whether the scheme signs a timestamp.
 func (r *Row) signsTime() bool {
-	return r.Scheme.TimestampHeader != "" || r.Scheme.TimestampKey != ""
+	return r.Scheme.SignsTime()
 }
 
 // Register makes each row a Caddy module.

@@ -32,6 +32,10 @@ func TestSanityVectors(t *testing.T) {
 		{Name: "other timestamp", Body: sanityBody, Header: sig("t=1633519811128,v1=tLa470fx7qkLLEcMOcEUFuBbRSkGujyskxrNXcoh0N0"), Now: at, Err: webhookverify.ErrInvalidSignature},
 		{Name: "other payload", Body: `{"_id":"structure"}`, Header: sig(sanitySignature), Now: at, Err: webhookverify.ErrInvalidSignature},
 		{Name: "v5 instead of v1", Body: sanityBody, Header: sig("t=1633519811129,v5=tLa470fx7qkLLEcMOcEUFuBbRSkGujyskxrNXcoh0N0"), Now: at, Err: webhookverify.ErrMalformedSignature},
+		// "…N1" differs from "…N0" only in the last character's two unused
+		// bits: a lax base64url decoder reads the same MAC. Strict decoding
+		// refuses it (one spelling per signature).
+		{Name: "non-canonical last character", Body: sanityBody, Header: sig("t=1633519811129,v1=tLa470fx7qkLLEcMOcEUFuBbRSkGujyskxrNXcoh0N1"), Now: at, Err: webhookverify.ErrMalformedSignature},
 		{Name: "tampered signature", Body: sanityBody, Header: sig("t=1633519811129,v1=tLa470fx7qkLLEcMOcEUFuBbRSkGujyskxrNXcoh0M0"), Now: at, Err: webhookverify.ErrInvalidSignature},
 		// t is in milliseconds: read as seconds it would be 51 000 years away.
 		{Name: "just in time", Body: sanityBody, Header: sig(sanitySignature), Now: sent.Add(5*time.Minute - time.Second), Event: none},

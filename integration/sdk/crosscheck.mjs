@@ -1,0 +1,178 @@
+// crosscheck.mjs runs the providers' official SDKs for integration/sdk_test.go.
+//
+// stdin: a JSON array of cases
+//
+//   {"provider": "stripe", "op": "sign" | "verify", "secret": "…",
+//    "body": "…" (the raw body, UTF-8), "headers": {"lower-case-name": "value"},
+//    "now": <unix seconds>, "id": "msg id to sign (svix, standardwebhooks)",
+//    "url": "the notification URL (square)"}
+//
+// stdout: the line "ready" once the SDKs are loaded, then a JSON array of
+// results, one per case, in order
+//
+//   {"ok": true | false, "error": "why not", "headers": {…} (sign),
+//    "event": {"id": "…", "type": "…"} (verify, where the SDK parses the event)}
+//
+// "sign" uses the SDK's own signing function to build the headers the
+// provider would send; "verify" asks the SDK whether the request is genuine.
+// Only the SDKs' documented verify and sign entry points are called; nothing
+// here computes a signature itself.
+import { createRequire } from 'node:module';
+
+import Stripe from 'stripe';
+import { sign as octokitSign, verify as octokitVerify } from '@octokit/webhooks-methods';
+import { Paddle } from '@paddle/paddle-node-sdk';
+import { encodeSignatureHeader, isValidSignature as sanityIsValid } from '@sanity/webhook';
+import { WebhookEventVerifier as OnfidoVerifier } from '@onfido/api';
+import { verifySignature as gocardlessVerify, parse as gocardlessParse } from 'gocardless-nodejs';
+import { Resend } from 'resend';
+import { verifyWebhook as clerkVerifyWebhook } from '@clerk/backend/webhooks';
+
+const require = createRequire(import.meta.url);
+const { Webhook: SvixWebhook } = require('svix');
+const { Webhook: StandardWebhook } = require('standardwebhooks');
+const Razorpay = require('razorpay');
+const { WebhooksHelper: SquareWebhooksHelper } = require('square');
+const { Webhook: CoinbaseWebhook } = require('coinbase-commerce-node');
+
+// Dummy API keys: constructing the clients makes no request.
+const paddle = new Paddle('pdl_sdbx_apikey_crosscheck_not_a_real_key');
+const resend = new Resend('re_crosscheck_not_a_real_key');
+
+const need = (h, name) => {
+  const v = h[name];
+  if (v === undefined) throw new Error(`missing header ${name}`);
+  return v;
+};
+
+// Each provider: sign(c) → headers (absent when the SDK cannot sign),
+// verify(c) → {ok, event?}.
+const providers = {
+  stripe: {
+    sign: (c) => ({
+      'stripe-signature': Stripe.webhooks.generateTestHeaderString({
+        payload: c.body, secret: c.secret, timestamp: c.now,
+      }),
+    }),
+    // constructEvent throws unless the signature and the 300 s tolerance hold;
+    // receivedAt (ms) is the case's clock.
+    verify: (c) => {
+      const ev = Stripe.webhooks.constructEvent(c.body, need(c.headers, 'stripe-signature'), c.secret, 300, undefined, c.now * 1000);
+      return { ok: true, event: { id: ev.id, type: ev.type } };
+    },
+  },
+  svix: {
+    sign: (c) => ({
+      'svix-id': c.id,
+      'svix-timestamp': String(c.now),
+      'svix-signature': new SvixWebhook(c.secret).sign(c.id, new Date(c.now * 1000), c.body),
+    }),
+    verify: (c) => {
+      const ev = new SvixWebhook(c.secret).verify(c.body, c.headers);
+      return { ok: true, event: { type: ev.type } };
+    },
+  },
+  standardwebhooks: {
+    sign: (c) => ({
+      'webhook-id': c.id,
+      'webhook-timestamp': String(c.now),
+      'webhook-signature': new StandardWebhook(c.secret).sign(c.id, new Date(c.now * 1000), c.body),
+    }),
+    verify: (c) => {
+      const ev = new StandardWebhook(c.secret).verify(c.body, c.headers);
+      return { ok: true, event: { type: ev.type } };
+    },
+  },
+  github: {
+    sign: async (c) => ({ 'x-hub-signature-256': await octokitSign(c.secret, c.body) }),
+    verify: async (c) => ({ ok: await octokitVerify(c.secret, c.body, need(c.headers, 'x-hub-signature-256')) }),
+  },
+  razorpay: {
+    verify: (c) => ({ ok: Razorpay.validateWebhookSignature(c.body, need(c.headers, 'x-razorpay-signature'), c.secret) }),
+  },
+  square: {
+    verify: async (c) => ({
+      ok: await SquareWebhooksHelper.verifySignature({
+        requestBody: c.body,
+        signatureHeader: need(c.headers, 'x-square-hmacsha256-signature'),
+        signatureKey: c.secret,
+        notificationUrl: c.url,
+      }),
+    }),
+  },
+  paddle: {
+    // The SDK checks the signature and that ts is at most 5 s old (real clock).
+    verify: async (c) => ({ ok: await paddle.webhooks.isSignatureValid(c.body, c.secret, need(c.headers, 'paddle-signature')) }),
+  },
+  coinbase: {
+    sign: (c) => ({ 'x-cc-webhook-signature': CoinbaseWebhook.computeSignature(c.body, c.secret) }),
+    verify: (c) => {
+      const ev = CoinbaseWebhook.verifyEventBody(c.body, need(c.headers, 'x-cc-webhook-signature'), c.secret);
+      return { ok: true, event: { id: ev.id, type: ev.type } };
+    },
+  },
+  gocardless: {
+    verify: (c) => {
+      gocardlessVerify(c.body, c.secret, need(c.headers, 'webhook-signature'));
+      const events = gocardlessParse(c.body, c.secret, c.headers['webhook-signature']);
+      return { ok: true, event: { id: events[0].id, type: events[0].action } };
+    },
+  },
+  sanity: {
+    // t is in milliseconds.
+    sign: async (c) => ({ 'sanity-webhook-signature': await encodeSignatureHeader(c.body, c.now * 1000, c.secret) }),
+    verify: async (c) => ({ ok: await sanityIsValid(c.body, need(c.headers, 'sanity-webhook-signature'), c.secret) }),
+  },
+  onfido: {
+    verify: (c) => {
+      const ev = new OnfidoVerifier(c.secret).readPayload(c.body, need(c.headers, 'x-sha2-signature'));
+      return { ok: true, event: { type: ev.payload?.action } };
+    },
+  },
+  resend: {
+    verify: (c) => {
+      const ev = resend.webhooks.verify({
+        payload: c.body,
+        headers: {
+          id: need(c.headers, 'svix-id'),
+          timestamp: need(c.headers, 'svix-timestamp'),
+          signature: need(c.headers, 'svix-signature'),
+        },
+        webhookSecret: c.secret,
+      });
+      return { ok: true, event: { type: ev.type } };
+    },
+  },
+  clerk: {
+    verify: async (c) => {
+      const req = new Request('https://example.com/hooks', { method: 'POST', headers: c.headers, body: c.body });
+      const ev = await clerkVerifyWebhook(req, { signingSecret: c.secret });
+      return { ok: true, event: { type: ev.type } };
+    },
+  },
+};
+
+async function run(c) {
+  const p = providers[c.provider];
+  if (!p) return { ok: false, error: `unknown provider ${c.provider}` };
+  try {
+    if (c.op === 'sign') {
+      if (!p.sign) return { ok: false, error: `${c.provider}: the SDK cannot sign` };
+      return { ok: true, headers: await p.sign(c) };
+    }
+    if (c.op === 'verify') return await p.verify({ ...c, headers: c.headers ?? {} });
+    return { ok: false, error: `unknown op ${c.op}` };
+  } catch (e) {
+    return { ok: false, error: `${e?.name ?? 'Error'}: ${e?.message ?? e}` };
+  }
+}
+
+// "ready" tells the caller that every SDK is loaded, so that it signs its
+// requests only now: Paddle's SDK refuses a signature older than 5 s.
+process.stdout.write('ready\n');
+const chunks = [];
+for await (const chunk of process.stdin) chunks.push(chunk);
+const cases = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+const results = [];
+for (const c of cases) results.push(await run(c));
+process.stdout.write(JSON.stringify(results) + '\n');

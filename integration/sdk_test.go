@@ -1,0 +1,384 @@
+package integration
+
+import (
+	"bufio"
+	"cmp"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caddy-webhook-verify/caddy-webhook-verify/internal/verifiertest"
+	webhookverify "github.com/caddy-webhook-verify/caddy-webhook-verify/module"
+	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/presets"
+	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/standardwebhooks"
+	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/stripe"
+)
+
+// The SDK cross-check proves the verifiers against the providers' official
+// SDKs, run by Node in integration/sdk (crosscheck.mjs; the versions are
+// pinned in package.json and package-lock.json). For each provider:
+//
+//   - where the SDK can sign, the SDK signs a body and our verifier, loaded
+//     from a Caddyfile block with the same secret, accepts it with the
+//     expected event id and type;
+//   - our Signer signs the body and the SDK's verify accepts it;
+//   - the body with one byte changed is refused by both.
+//
+// No caddy binary is needed: the verifiers run in-process.
+
+// sdkMarker is in every body; its first byte is the one the tampered body
+// changes (s → r), which keeps the body valid JSON.
+const sdkMarker = "sdk-crosscheck"
+
+// sdkProvider is one provider under the cross-check.
+type sdkProvider struct {
+	name   string // the provider in crosscheck.mjs
+	pkg    string // the official package, as pinned in integration/sdk/package.json
+	block  string // our verifier's Caddyfile block
+	secret string
+	url    string // Square's notification URL
+	body   string
+	// header is sent as is with every request (e.g. GitHub's event name).
+	header [][2]string
+	// idHeader, when set, is the message id header: set before our Signer
+	// signs (the rows sign it as sent) and given to the SDK's sign.
+	idHeader, id string
+	// sdkSigns: the SDK has a signing function; otherwise only our
+	// signature is checked by the SDK.
+	sdkSigns bool
+	// wantID and wantType are our verifier's event id and type (empty: not
+	// checked).
+	wantID, wantType string
+	// sdkID and sdkType are what the SDK reads from the verified body, for
+	// the SDKs whose verify returns the event (empty: not checked).
+	sdkID, sdkType string
+}
+
+// sdkCase and sdkResult are crosscheck.mjs's input and output.
+type sdkCase struct {
+	Provider string            `json:"provider"`
+	Op       string            `json:"op"`
+	Secret   string            `json:"secret"`
+	Body     string            `json:"body"`
+	Headers  map[string]string `json:"headers,omitempty"`
+	Now      int64             `json:"now"`
+	ID       string            `json:"id,omitempty"`
+	URL      string            `json:"url,omitempty"`
+}
+
+type sdkResult struct {
+	OK      bool              `json:"ok"`
+	Error   string            `json:"error"`
+	Headers map[string]string `json:"headers"`
+	Event   struct {
+		ID   string `json:"id"`
+		Type string `json:"type"`
+	} `json:"event"`
+}
+
+func sdkProviders(now time.Time) []sdkProvider {
+	swKey := "whsec_" + base64.StdEncoding.EncodeToString([]byte("sdk-crosscheck-key-32-bytes-long"))
+	stamp := now.UTC().Format(time.RFC3339)
+	return []sdkProvider{
+		{
+			name: "stripe", pkg: "stripe@23.2.0", secret: "whsec_sdkCrossCheckStripeSecret", sdkSigns: true,
+			body: `{"id":"evt_1SdkCrossCheck","object":"event","type":"payment_intent.succeeded","created":` + itoa(now.Unix()) +
+				`,"data":{"object":{"id":"pi_1SdkCrossCheck","object":"payment_intent","amount":2000,"currency":"usd","status":"succeeded","metadata":{"note":"` + sdkMarker + `"}}}}`,
+			wantID: "evt_1SdkCrossCheck", wantType: "com.stripe.payment_intent.succeeded",
+			sdkID: "evt_1SdkCrossCheck", sdkType: "payment_intent.succeeded",
+		},
+		{
+			name: "svix", pkg: "svix@1.99.1", secret: swKey, sdkSigns: true,
+			idHeader: "Svix-Id", id: "msg_2SdkCrossCheckSvix",
+			body:   `{"type":"invoice.paid","timestamp":"` + stamp + `","data":{"note":"` + sdkMarker + `"}}`,
+			wantID: "msg_2SdkCrossCheckSvix", wantType: "invoice.paid", sdkType: "invoice.paid",
+		},
+		{
+			name: "standardwebhooks", pkg: "standardwebhooks@1.3.0", secret: swKey, sdkSigns: true,
+			idHeader: "Webhook-Id", id: "msg_2SdkCrossCheckStd",
+			body:   `{"type":"invoice.paid","timestamp":"` + stamp + `","data":{"note":"` + sdkMarker + `"}}`,
+			wantID: "msg_2SdkCrossCheckStd", wantType: "invoice.paid", sdkType: "invoice.paid",
+		},
+		{
+			name: "github", pkg: "@octokit/webhooks-methods@6.0.0", secret: "sdk-crosscheck-github-secret", sdkSigns: true,
+			header:   [][2]string{{"X-GitHub-Event", "issues"}, {"X-GitHub-Delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958"}},
+			body:     `{"action":"opened","issue":{"number":1,"title":"` + sdkMarker + `"}}`,
+			wantType: "com.github.webhook.opened",
+		},
+		{
+			name: "razorpay", pkg: "razorpay@2.9.8", secret: "sdk-crosscheck-razorpay-secret",
+			body: `{"entity":"event","account_id":"acc_Sdk","event":"payment.captured","contains":["payment"],"payload":{"payment":{"entity":` +
+				`{"id":"pay_Sdk","entity":"payment","amount":5000,"currency":"INR","status":"captured","order_id":"order_Sdk","notes":{"note":"` + sdkMarker + `"}}}},"created_at":` + itoa(now.Unix()) + `}`,
+			wantType: "com.razorpay.payment.captured",
+		},
+		{
+			name: "square", pkg: "square@46.0.0", secret: "Ibxx_5AKakO-3qeNVR61Dw", url: "https://example.com/hooks/square",
+			body: `{"merchant_id":"MLEFBHHSJGVHD","type":"payment.updated","event_id":"6a8f5f28-sdk-crosscheck","created_at":"` + stamp +
+				`","data":{"type":"payment","id":"KkAkhdMs","object":{"payment":{"id":"KkAkhdMs","status":"COMPLETED","amount_money":{"amount":100,"currency":"USD"},"note":"` + sdkMarker + `"}}}}`,
+			wantID: "6a8f5f28-sdk-crosscheck", wantType: "com.square.payment.updated",
+		},
+		{
+			name: "paddle", pkg: "@paddle/paddle-node-sdk@3.10.0", secret: "pdl_ntfset_01sdkcrosscheck_secret",
+			body: `{"event_id":"evt_01sdkcrosscheck","event_type":"transaction.completed","occurred_at":"` + stamp +
+				`","notification_id":"ntf_01sdkcrosscheck","data":{"id":"txn_01sdk","status":"completed","currency_code":"USD","custom_data":{"note":"` + sdkMarker + `"}}}`,
+			wantID: "evt_01sdkcrosscheck", wantType: "com.paddle.transaction.completed",
+		},
+		{
+			name: "coinbase", pkg: "coinbase-commerce-node@1.0.4", secret: "sdk-crosscheck-coinbase-secret", sdkSigns: true,
+			body: `{"id":1,"scheduled_for":"` + stamp + `","event":{"id":"24934862-d980-46cb-9402-43c81b0cdba6","resource":"event","type":"charge:created","api_version":"2018-03-22","created_at":"` + stamp +
+				`","data":{"code":"66BEOV2A","name":"` + sdkMarker + `","pricing":{"local":{"amount":"1.00","currency":"USD"}}}}}`,
+			wantID: "24934862-d980-46cb-9402-43c81b0cdba6", wantType: "com.coinbase.commerce.charge.created",
+			sdkID: "24934862-d980-46cb-9402-43c81b0cdba6", sdkType: "charge:created",
+		},
+		{
+			name: "gocardless", pkg: "gocardless-nodejs@10.1.2", secret: "sdk-crosscheck-gocardless-secret",
+			body: `{"events":[{"id":"EV0SDKCROSSCHECK","created_at":"` + stamp + `","resource_type":"payments","action":"confirmed","links":{"payment":"PM0SDK"},` +
+				`"details":{"origin":"gocardless","cause":"payment_confirmed","description":"` + sdkMarker + `"}}],"meta":{"webhook_id":"WB0SDK"}}`,
+			wantID: "EV0SDKCROSSCHECK", wantType: "com.gocardless.payments.confirmed",
+			sdkID: "EV0SDKCROSSCHECK", sdkType: "confirmed",
+		},
+		{
+			name: "sanity", pkg: "@sanity/webhook@4.0.4", secret: "sdk-crosscheck-sanity-secret", sdkSigns: true,
+			body: `{"_id":"movie-sdk","_type":"movie","title":"` + sdkMarker + `"}`,
+		},
+		{
+			name: "onfido", pkg: "@onfido/api@6.2.0", secret: "sdk-crosscheck-onfido-token",
+			body: `{"payload":{"resource_type":"check","action":"check.completed","object":{"id":"chk-sdk","status":"complete","completed_at_iso8601":"` + stamp +
+				`","href":"https://api.eu.onfido.com/v3.6/checks/` + sdkMarker + `"}}}`,
+			wantType: "check.completed", sdkType: "check.completed",
+		},
+		{
+			name: "resend", pkg: "resend@6.38.0", secret: swKey,
+			idHeader: "Svix-Id", id: "msg_2SdkCrossCheckResend",
+			body:   `{"type":"email.delivered","created_at":"` + stamp + `","data":{"email_id":"e-sdk","subject":"` + sdkMarker + `"}}`,
+			wantID: "msg_2SdkCrossCheckResend", wantType: "email.delivered", sdkType: "email.delivered",
+		},
+		{
+			name: "clerk", pkg: "@clerk/backend@3.25.0", secret: swKey,
+			idHeader: "Svix-Id", id: "msg_2SdkCrossCheckClerk",
+			body:   `{"type":"user.created","object":"event","timestamp":` + itoa(now.UnixMilli()) + `,"data":{"id":"user_sdk","first_name":"` + sdkMarker + `"}}`,
+			wantID: "msg_2SdkCrossCheckClerk", wantType: "user.created", sdkType: "user.created",
+		},
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// tamper changes one byte of body: the first of sdkMarker.
+func tamper(t *testing.T, body string) string {
+	i := strings.Index(body, sdkMarker)
+	if i < 0 {
+		t.Fatalf("body without %q: %s", sdkMarker, body)
+	}
+	b := []byte(body)
+	b[i] ^= 1
+	return string(b)
+}
+
+// sdkBlock is our verifier's Caddyfile block for p.
+func (p sdkProvider) sdkBlock() string {
+	b := p.name + " {\n\tsecret " + p.secret + "\n"
+	if p.url != "" {
+		b += "\tnotification_url " + p.url + "\n"
+	}
+	return b + "}"
+}
+
+// sdkDir is the Node project of the official SDKs.
+const sdkDir = "sdk"
+
+// startCrosscheck starts crosscheck.mjs and waits until it has loaded the
+// SDKs.
+func startCrosscheck(t *testing.T) (send func([]sdkCase) []sdkResult) {
+	t.Helper()
+	skip := os.Getenv("SDK_CROSSCHECK_SKIP") == "1"
+	nodePath, err := exec.LookPath("node")
+	if err != nil {
+		if skip {
+			t.Skip("node not found and SDK_CROSSCHECK_SKIP=1")
+		}
+		t.Fatalf("node is required for the official SDK cross-check (set SDK_CROSSCHECK_SKIP=1 to skip): %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(sdkDir, "node_modules")); err != nil {
+		if skip {
+			t.Skip("integration/sdk/node_modules missing and SDK_CROSSCHECK_SKIP=1")
+		}
+		t.Fatalf("the official SDKs are not installed: run npm ci --prefix integration/sdk (.ci/run does) (or set SDK_CROSSCHECK_SKIP=1 to skip): %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	cmd := exec.CommandContext(ctx, nodePath, filepath.Join(sdkDir, "crosscheck.mjs"))
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	out := bufio.NewReader(stdout)
+	if line, err := out.ReadString('\n'); err != nil || line != "ready\n" {
+		_ = cmd.Wait()
+		t.Fatalf("crosscheck.mjs did not start: %q, %v\n%s", line, err, stderr.String())
+	}
+	return func(cases []sdkCase) []sdkResult {
+		t.Helper()
+		if err := json.NewEncoder(stdin).Encode(cases); err != nil {
+			t.Fatal(err)
+		}
+		stdin.Close()
+		var results []sdkResult
+		decErr := json.NewDecoder(out).Decode(&results)
+		if err := cmd.Wait(); err != nil || decErr != nil {
+			t.Fatalf("crosscheck.mjs: %v, %v\n%s", err, decErr, stderr.String())
+		}
+		if len(results) != len(cases) {
+			t.Fatalf("crosscheck.mjs returned %d results for %d cases", len(results), len(cases))
+		}
+		return results
+	}
+}
+
+// lowerHeaders is the first value of each header of h, by lower-case name.
+func lowerHeaders(h http.Header) map[string]string {
+	m := map[string]string{}
+	for k, v := range h {
+		m[strings.ToLower(k)] = v[0]
+	}
+	return m
+}
+
+func TestSDKCrossCheck(t *testing.T) {
+	send := startCrosscheck(t)
+
+	// Sign only now that the SDKs are loaded: Paddle's SDK refuses a
+	// signature more than 5 s old, and the Standard Webhooks libraries
+	// check the timestamp against the real clock.
+	now := time.Now()
+	providers := sdkProviders(now)
+	type pending struct {
+		p        sdkProvider
+		v        webhookverify.Verifier
+		ours     map[string]string // the headers our Signer set
+		sdkSign  int               // index of the SDK's signature, or -1
+		verify   int               // index of the SDK's verify of our signature
+		tampered int               // index of the SDK's verify of our signature over the tampered body
+	}
+	var cases []sdkCase
+	var runs []pending
+	for _, p := range providers {
+		v := verifiertest.Load(t, p.sdkBlock())
+		r := httptest.NewRequest(http.MethodPost, "/hooks", nil)
+		for _, h := range p.header {
+			r.Header.Set(h[0], h[1])
+		}
+		if p.idHeader != "" {
+			r.Header.Set(p.idHeader, p.id)
+		}
+		signed, err := v.(webhookverify.Signer).Sign(r, []byte(p.body), now)
+		if err != nil {
+			t.Fatalf("%s: Sign: %v", p.name, err)
+		}
+		if string(signed) != p.body {
+			t.Fatalf("%s: Sign changed the body", p.name)
+		}
+		ours := lowerHeaders(r.Header)
+		run := pending{p: p, v: v, ours: ours, sdkSign: -1}
+		base := sdkCase{Provider: p.name, Secret: p.secret, Now: now.Unix(), ID: p.id, URL: p.url}
+		add := func(c sdkCase) int { cases = append(cases, c); return len(cases) - 1 }
+		if p.sdkSigns {
+			c := base
+			c.Op, c.Body = "sign", p.body
+			run.sdkSign = add(c)
+		}
+		c := base
+		c.Op, c.Body, c.Headers = "verify", p.body, ours
+		run.verify = add(c)
+		c.Body = tamper(t, p.body)
+		run.tampered = add(c)
+		runs = append(runs, run)
+	}
+	results := send(cases)
+
+	for _, run := range runs {
+		p := run.p
+		t.Run(p.name, func(t *testing.T) {
+			t.Logf("official SDK: %s", p.pkg)
+			tampered := tamper(t, p.body)
+			check := func(t *testing.T, hdr map[string]string, body string, wantErr error) {
+				t.Helper()
+				c := verifiertest.Case{Body: body, Header: p.header}
+				for k, v := range hdr {
+					c.Header = append(c.Header, [2]string{k, v})
+				}
+				ev, err := run.v.Verify(c.Request(), []byte(body), now)
+				switch {
+				case wantErr == nil && err != nil:
+					t.Fatalf("our verifier refused it: %v", err)
+				case wantErr != nil && !errors.Is(err, wantErr):
+					t.Fatalf("our verifier: err = %v, want %v", err, wantErr)
+				case wantErr != nil:
+					return
+				}
+				if p.wantID != "" && ev.ID != p.wantID {
+					t.Errorf("event id = %q, want %q", ev.ID, p.wantID)
+				}
+				if p.wantType != "" && ev.Type != p.wantType {
+					t.Errorf("event type = %q, want %q", ev.Type, p.wantType)
+				}
+			}
+			if run.sdkSign >= 0 {
+				t.Run("sdk signs, we verify", func(t *testing.T) {
+					res := results[run.sdkSign]
+					if !res.OK {
+						t.Fatalf("%s did not sign: %s", p.pkg, res.Error)
+					}
+					hdr := map[string]string{}
+					for k, v := range res.Headers {
+						hdr[k] = v
+					}
+					check(t, hdr, p.body, nil)
+					t.Run("tampered", func(t *testing.T) { check(t, hdr, tampered, webhookverify.ErrInvalidSignature) })
+				})
+			} else {
+				t.Run("we refuse our signature over the tampered body", func(t *testing.T) {
+					check(t, run.ours, tampered, webhookverify.ErrInvalidSignature)
+				})
+			}
+			t.Run("we sign, sdk verifies", func(t *testing.T) {
+				res := results[run.verify]
+				if !res.OK {
+					t.Fatalf("%s refused our signature: %s\nheaders: %v\nbody: %s", p.pkg, res.Error, run.ours, p.body)
+				}
+				if p.sdkID != "" && res.Event.ID != p.sdkID {
+					t.Errorf("the SDK's event id = %q, want %q", res.Event.ID, p.sdkID)
+				}
+				if p.sdkType != "" && res.Event.Type != p.sdkType {
+					t.Errorf("the SDK's event type = %q, want %q", res.Event.Type, p.sdkType)
+				}
+				t.Run("tampered", func(t *testing.T) {
+					res := results[run.tampered]
+					if res.OK {
+						t.Fatalf("%s accepted our signature over the tampered body", p.pkg)
+					}
+					t.Logf("%s refused it: %s", p.pkg, cmp.Or(res.Error, "verify returned false"))
+				})
+			})
+		})
+	}
+}
