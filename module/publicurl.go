@@ -1,6 +1,8 @@
 package webhookverify
 
 import (
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+
 	"errors"
 	"net/http"
 	"net/url"
@@ -82,4 +84,16 @@ func PublicRequestURL(r *http.Request, base string) string {
 		}
 	}
 	return base + target
+}
+
+// PublicURLArg reads the argument of a public_url subdirective into dst,
+// checked by ParsePublicURL, with an error naming the line otherwise.
+func PublicURLArg(d *caddyfile.Dispenser, dst *string) error {
+	if err := StringArg(d, dst); err != nil {
+		return err
+	}
+	if _, err := ParsePublicURL(*dst); err != nil {
+		return d.Errf("public_url %q: %v", *dst, err)
+	}
+	return nil
 }

@@ -221,11 +221,8 @@ func (v *HubSpot) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return err
 			}
 		case "public_url":
-			if err := webhookverify.StringArg(d, &v.PublicURL); err != nil {
+			if err := webhookverify.PublicURLArg(d, &v.PublicURL); err != nil {
 				return err
-			}
-			if _, err := webhookverify.ParsePublicURL(v.PublicURL); err != nil {
-				return d.Errf("public_url %q: %v", v.PublicURL, err)
 			}
 		case "tolerance":
 			if err := webhookverify.DurationArg(d, &v.Tolerance); err != nil {

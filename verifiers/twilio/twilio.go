@@ -312,11 +312,8 @@ func (v *Twilio) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return err
 			}
 		case "public_url":
-			if err := webhookverify.StringArg(d, &v.PublicURL); err != nil {
+			if err := webhookverify.PublicURLArg(d, &v.PublicURL); err != nil {
 				return err
-			}
-			if _, err := webhookverify.ParsePublicURL(v.PublicURL); err != nil {
-				return d.Errf("public_url %q: %v", v.PublicURL, err)
 			}
 		default:
 			return d.Errf("unrecognized subdirective %q for provider twilio: use secret or public_url", d.Val())
