@@ -3,6 +3,7 @@ package integration
 import (
 	"bufio"
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,8 @@ import (
 
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
+	"github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/presets"
 )
 
 // providerCase is one provider's genuine webhook: how the route is
@@ -329,6 +332,39 @@ func TestVerifyCommandEveryProvider(t *testing.T) {
 				if len(s) > 8 && !strings.HasPrefix(s, "--") && strings.Contains(out, s) && strings.Contains(strings.Join(pc.sign, " "), "--secret "+s) {
 					t.Errorf("the output shows a secret:\n%s", out)
 				}
+			}
+		})
+	}
+}
+
+// Every row of the preset table: what `caddy webhook sign` prints,
+// `caddy webhook verify` with the same flags verifies.
+func TestSignVerifyEveryRow(t *testing.T) {
+	for _, row := range presets.Table {
+		t.Run(row.Name, func(t *testing.T) {
+			secret := "row-secret-0123456789abcdef"
+			switch {
+			case row.Scheme.KeyEncoding == "whsec":
+				secret = "whsec_" + base64.StdEncoding.EncodeToString([]byte(secret))
+			case row.Scheme.KeyEncoding == "hex":
+				secret = fmt.Sprintf("%x", secret)
+			case row.Token != nil && row.Token.Basic:
+				secret = "hook-user:" + secret
+			}
+			flags := []string{"--secret", secret}
+			for _, v := range row.Values {
+				flags = append(flags, "--set", v+" https://example.com/hooks")
+			}
+			sign := exec.Command(caddyBin, append([]string{"webhook", "sign", row.Name, "--data", `{"id":"evt_1","type":"x","event":"charge.success"}`}, flags...)...)
+			signed, err := sign.Output()
+			if err != nil {
+				t.Fatalf("sign: %v", err)
+			}
+			verify := exec.Command(caddyBin, append([]string{"webhook", "verify", row.Name}, flags...)...)
+			verify.Stdin = bytes.NewReader(signed)
+			out, err := verify.Output()
+			if err != nil || !strings.HasPrefix(string(out), "verified: yes") {
+				t.Fatalf("verify: %v\n%s\nof\n%s", err, out, signed)
 			}
 		})
 	}

@@ -14,6 +14,7 @@ import (
 	"hash"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -760,5 +761,63 @@ func TestHostileInputsPositiveControls(t *testing.T) {
 	}
 	if n, _ := hostileRejections(c.Logs()); n != 0 {
 		t.Errorf("%d 'webhook rejected' log lines for genuine requests", n)
+	}
+}
+
+// TestVerifyCommandGivesTheServersReasons runs every hostile case that the
+// verifier decides (not the allow-list, body-size or streaming ones, which
+// the handler decides before the verifier runs) through `caddy webhook
+// verify --config` on the same site: it must say "verified: no" with the
+// reason the server gives.
+func TestVerifyCommandGivesTheServersReasons(t *testing.T) {
+	hostileCheckVectors(t)
+	mods := hostileModules(t)
+	dir := t.TempDir()
+	file := dir + "/Caddyfile"
+	site := "http://127.0.0.1:8080 {\n" + strings.ReplaceAll(hostileSite(mods), "{UPSTREAM}", "127.0.0.1:9") + "\n}\n"
+	if err := os.WriteFile(file, []byte(site), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ran := 0
+	for _, tc := range hostileCases(t, time.Now()) {
+		switch {
+		case tc.needs != "" && !mods[tc.needs], tc.req.stream != nil,
+			tc.reason == "ip_not_allowed", tc.reason == "body_too_large", tc.reason == "body_unreadable":
+			continue
+		}
+		ran++
+		t.Run(tc.name, func(t *testing.T) {
+			method := tc.req.method
+			if method == "" {
+				method = http.MethodPost
+			}
+			var raw bytes.Buffer
+			fmt.Fprintf(&raw, "%s %s HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n", method, tc.req.target)
+			for name, values := range tc.req.header {
+				for _, v := range values {
+					fmt.Fprintf(&raw, "%s: %s\r\n", name, v)
+				}
+			}
+			raw.WriteString("\r\n")
+			raw.Write(tc.req.body)
+			cmd := exec.Command(caddyBin, "webhook", "verify", "--config", file, "--url", "http://127.0.0.1:8080"+tc.req.target)
+			cmd.Env = append(os.Environ(), hostileEnv...)
+			cmd.Stdin = &raw
+			out, err := cmd.Output()
+			if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 1 {
+				t.Fatalf("exit status: %v, want 1 (not verified)\n%s", err, out)
+			}
+			if want := "reason: " + tc.reason + " (HTTP " + strconv.Itoa(tc.status) + ")"; !strings.Contains(string(out), want) {
+				t.Errorf("output lacks %q:\n%s", want, out)
+			}
+			for _, s := range hostileSecrets {
+				if strings.Contains(string(out), s) {
+					t.Errorf("the output shows a secret")
+				}
+			}
+		})
+	}
+	if ran < 40 {
+		t.Errorf("only %d cases ran", ran)
 	}
 }
