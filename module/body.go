@@ -10,8 +10,15 @@ import (
 	"sync/atomic"
 )
 
-// maxPooledBuffer is the largest body buffer kept for reuse.
-const maxPooledBuffer = 2 << 20
+// maxPooledBuffer is the largest body buffer kept for reuse: larger ones
+// (rare, big webhooks) are left to the garbage collector, so the pool never
+// holds more than this per idle buffer.
+const maxPooledBuffer = 256 << 10
+
+// firstRead is the most a body buffer grows to before any of the body has
+// arrived: it grows further only as data comes in, so a declared
+// Content-Length costs nothing until the bytes are sent.
+const firstRead = 16 << 10
 
 var bufferPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
@@ -39,7 +46,7 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) (*requestBody
 		return b, nil
 	}
 	if r.ContentLength > 0 {
-		b.buf.Grow(int(r.ContentLength) + bytes.MinRead)
+		b.buf.Grow(int(min(r.ContentLength, firstRead)) + bytes.MinRead)
 	}
 	_, err := b.buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
