@@ -122,6 +122,7 @@ func newSignCommand() *cobra.Command {
 var providerName = regexp.MustCompile(`^[a-z0-9_]+$`)
 
 func runSign(cmd *cobra.Command, args []string) error {
+	QuietSecretWarnings = true // secrets on a command line are meant to be literal
 	f := cmd.Flags()
 	provider := args[0]
 	// The flag values themselves: GetStringArray drops a lone empty value.

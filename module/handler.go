@@ -33,6 +33,10 @@ const DefaultMaxBody = 1 << 20
 // Webhook-* and Ce-* headers (the handler owns them), sets Webhook-Verified,
 // and adds the canonical envelope.
 //
+// A provider's challenge (see Challenger) is answered by the handler and
+// not forwarded: a signed one only once it verified, an unsigned one
+// (Dropbox's GET ?challenge=…) only in its exact shape.
+//
 // A rejected request gets the status of its Failure (403, 413, 401, 400 or
 // 405) and never reaches the next handler, unless enforce is false (shadow
 // mode): then it is logged, counted and forwarded with
@@ -90,6 +94,8 @@ type Handler struct {
 	forwardSig  *forwardSigner
 	defaultType string // ce-type when the verifier gives none
 	verifier    Verifier
+	challenger  Challenger         // nil unless the verifier answers signed challenges
+	unsigned    UnsignedChallenger // nil unless it answers unsigned ones
 	allow       []netip.Prefix
 	enforce     bool
 	maxBody     int64
@@ -129,6 +135,8 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if c, ok := v.(Coverer); ok {
 		h.coverage = c.Covers()
 	}
+	h.challenger, _ = v.(Challenger)
+	h.unsigned, _ = v.(UnsignedChallenger)
 
 	allow := h.AllowIPs
 	if d, ok := v.(SourceIPDefaulter); ok && len(allow) == 0 {
@@ -197,6 +205,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	repl := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer)
 	repl.Set("http.webhook.provider", h.provider)
 	repl.Set("http.webhook.verified", false)
+	repl.Set("http.webhook.challenge", false)
 
 	failed := h.checkIP(r)
 	if failed != nil && h.enforce {
@@ -209,11 +218,30 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}
 	defer body.release()
 
+	// An unsigned challenge (Dropbox's GET ?challenge=…) is answered
+	// before verification, since nothing of it can be verified; the
+	// verifier answers only its exact shape, and a signed one only after
+	// the request verified.
+	if failed == nil && h.unsigned != nil {
+		if answer := h.unsigned.UnsignedChallenge(r, body.bytes()); answer != nil {
+			return h.answerChallenge(w, r, repl, answer, false)
+		}
+	}
+
 	var ev Event
+	var answer *ChallengeResponse
 	if failed == nil {
+		now := h.now()
 		start := time.Now()
-		ev, failed = h.verifier.Verify(r, body.bytes(), h.now())
+		ev, failed = h.verifier.Verify(r, body.bytes(), now)
 		h.metrics.duration.WithLabelValues(h.provider).Observe(time.Since(start).Seconds())
+		if failed == nil && h.challenger != nil {
+			answer, failed = h.challenger.Challenge(r, body.bytes(), ev, now)
+		}
+	}
+	if failed == nil && answer != nil {
+		repl.Set("http.webhook.verified", true)
+		return h.answerChallenge(w, r, repl, answer, true)
 	}
 
 	removeOwnedHeaders(r.Header)
@@ -253,6 +281,43 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		return next.ServeHTTP(w, r)
 	}
 	return h.deliver(w, r, repl, key, next)
+}
+
+// answerChallenge writes the answer to a provider's challenge; the
+// request is not forwarded and dedup does not record it. signed says
+// whether the challenge verified (false: Dropbox's unsigned GET).
+func (h *Handler) answerChallenge(w http.ResponseWriter, r *http.Request, repl *caddy.Replacer, answer *ChallengeResponse, signed bool) error {
+	repl.Set("http.webhook.challenge", true)
+	reason := ""
+	if !signed {
+		reason = "unsigned"
+	}
+	h.metrics.requests.WithLabelValues(h.provider, "challenge", reason).Inc()
+	h.logger.Info("webhook challenge answered",
+		zap.String("provider", h.provider),
+		zap.Bool("signed", signed),
+		zap.String("client_ip", clientIP(r)),
+		zap.String("method", r.Method),
+		zap.String("uri", r.URL.Path),
+	)
+	header := w.Header()
+	for name, values := range answer.Header {
+		header[http.CanonicalHeaderKey(name)] = append([]string(nil), values...)
+	}
+	if answer.ContentType != "" {
+		header.Set("Content-Type", answer.ContentType)
+	}
+	header.Set("Content-Length", strconv.Itoa(len(answer.Body)))
+	header.Set("Cache-Control", "no-store")
+	status := answer.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		w.Write(answer.Body) // a client that went away is no error of ours
+	}
+	return nil
 }
 
 // checkIP returns ErrIPNotAllowed when allow_ips is set and the client IP

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/caddyserver/caddy/v2"
@@ -27,18 +28,52 @@ func (s Secrets) Resolve() ([][]byte, error) {
 	for i, raw := range s {
 		val, err := repl.ReplaceOrErr(raw, true, true)
 		if err != nil {
-			return nil, fmt.Errorf("secret #%d: %v: export the variable for {env.NAME}, or create a non-empty file for {file./path}", i+1, err)
+			// The replacer's message quotes the braced text, which is part
+			// of the secret when the secret is a literal: name the
+			// placeholder only when the value is nothing else.
+			if placeholderOnly.MatchString(raw) {
+				return nil, fmt.Errorf("secret #%d: placeholder %s is empty (or unset): export the variable for {env.NAME}, or create a non-empty file for {file./path}", i+1, raw)
+			}
+			return nil, fmt.Errorf("secret #%d has an unknown or empty placeholder: write {env.NAME} or {file./path}, and escape a literal brace as \\{", i+1)
 		}
-		if val == "" {
+		if strings.TrimSpace(val) == "" {
 			return nil, fmt.Errorf("secret #%d is empty: give a non-empty value, e.g. secret {env.WEBHOOK_SECRET}", i+1)
 		}
 		keys = append(keys, []byte(val))
 	}
+	if !QuietSecretWarnings {
+		for _, w := range s.weaknesses(keys) {
+			caddy.Log().Named("http.handlers.webhook_verify").Warn(w)
+		}
+	}
 	return keys, nil
 }
 
-// ResolveRequired is Resolve, but also fails when no secret is configured.
-// provider names the verifier in the error message.
+// placeholderOnly matches a value that is one placeholder and nothing
+// else: {env.X}, {file.X} or an adapt-time {$X} left unsubstituted.
+var placeholderOnly = regexp.MustCompile(`^\{((env|file)\.[^{}]+|\$[A-Za-z_][A-Za-z0-9_]*)\}$`)
+
+// QuietSecretWarnings turns off the load-time warnings about weak and
+// literal secrets: the command-line tools, which take secrets on their
+// command line, set it.
+var QuietSecretWarnings bool
+
+// weaknesses says what is weak about the secrets: shorter than 16 bytes
+// (guessable), or written literally in the config (then they are in the
+// JSON config and the admin API). Never the secret itself.
+func (s Secrets) weaknesses(keys [][]byte) []string {
+	var out []string
+	for i, raw := range s {
+		if i < len(keys) && len(keys[i]) < 16 {
+			out = append(out, fmt.Sprintf("secret #%d is shorter than 16 bytes: a short secret can be guessed; use the provider's full secret", i+1))
+		}
+		if !strings.Contains(raw, "{") {
+			out = append(out, fmt.Sprintf("secret #%d is written literally in the config, so it is in the JSON config and the admin API ({$VAR} puts it there too): use {env.NAME} or {file./path}", i+1))
+		}
+	}
+	return out
+}
+
 func (s Secrets) ResolveRequired(provider string) ([][]byte, error) {
 	if len(s) == 0 {
 		return nil, fmt.Errorf("%s: no secret configured: add 'secret {env.YOUR_SECRET}' to the webhook_verify block (JSON: \"secrets\")", provider)

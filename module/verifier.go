@@ -97,3 +97,50 @@ type Event struct {
 	// Reference is the payment reference (usually the merchant's order id).
 	Reference string
 }
+
+// ChallengeResponse is the handler's answer to a provider's challenge: a
+// request by which the provider checks that the endpoint is the one it was
+// given, before it delivers webhooks there. The handler writes it and does
+// not forward the request.
+type ChallengeResponse struct {
+	// Status is the status code. Zero means 200.
+	Status int
+
+	// ContentType is the Content-Type of Body, e.g. "text/plain".
+	ContentType string
+
+	// Header holds any further response headers, e.g.
+	// X-Content-Type-Options: nosniff.
+	Header http.Header
+
+	// Body is the response body, written as is.
+	Body []byte
+}
+
+// Challenger is implemented by verifiers of providers whose challenge is
+// signed like their webhooks (Zoom's endpoint.url_validation, Twitch
+// EventSub's webhook_callback_verification). The handler calls Challenge
+// only after the request verified, with the verifier's event and the time
+// it verified at: a forged challenge is rejected like any forged webhook
+// and never answered (an answer may be a MAC under the secret, which must
+// not be handed to anyone who asks).
+//
+// Challenge returns nil and no error when the request is no challenge (it
+// is then forwarded as usual), the answer when it is one, or an error
+// (wrapping a sentinel such as ErrMalformedRequest) when it is a challenge
+// that cannot be answered; the handler then rejects it.
+type Challenger interface {
+	Challenge(r *http.Request, body []byte, ev Event, now time.Time) (*ChallengeResponse, error)
+}
+
+// UnsignedChallenger is implemented by verifiers of providers whose
+// challenge is not signed (Dropbox's GET ?challenge=…). The handler calls
+// UnsignedChallenge after the allow_ips check and before verification,
+// with the body (already read and size-limited). It must answer only a
+// request of the challenge's exact shape (method, a bounded value of a
+// safe character set, no body) and return nil for anything else, which
+// is then verified as usual. Since anyone may send it, the answer must
+// reveal nothing the request did not carry.
+type UnsignedChallenger interface {
+	UnsignedChallenge(r *http.Request, body []byte) *ChallengeResponse
+}

@@ -82,6 +82,7 @@ func newVerifyCommand() *cobra.Command {
 var errNotVerified = errors.New("the request does not verify")
 
 func runVerify(cmd *cobra.Command, args []string) (int, error) {
+	QuietSecretWarnings = true // secrets on a command line are meant to be literal
 	f := cmd.Flags()
 	array := func(name string) []string { v, _ := f.GetStringArray(name); return v }
 	configFile, _ := f.GetString("config")

@@ -27,7 +27,8 @@ func TestDropbox(t *testing.T) {
 		{Name: "tampered body", Body: body + " ", Header: sig(othersSHA256Hex(secret, body)), Err: webhookverify.ErrInvalidSignature},
 		{Name: "base64", Body: body, Header: sig(othersSHA256Base64(secret, body)), Err: webhookverify.ErrMalformedSignature},
 		{Name: "SHA-1", Body: body, Header: sig(othersSHA1Hex(secret, body)), Err: webhookverify.ErrInvalidSignature},
-		// The verification request is not answered here: it is refused.
+		// The verification GET is answered by the handler before Verify
+		// (UnsignedChallenge, challenge_test.go); Verify itself refuses GET.
 		{Name: "challenge GET", Method: "GET", Target: "/hooks?challenge=abc123", Err: webhookverify.ErrMethodNotAllowed},
 	})
 }

@@ -152,12 +152,13 @@ var others = []*Row{
 		Name: "dropbox", Title: "Dropbox",
 		Docs: "https://www.dropbox.com/developers/reference/webhooks",
 		Proof: "no published vector; scheme from the docs (X-Dropbox-Signature, hex HMAC-SHA256 of the body with the app secret); " +
-			"the verification GET ?challenge= is not answered by this verifier yet (caddyfile-examples/dropbox.Caddyfile answers it with respond)",
+			"the unsigned verification GET ?challenge= is answered at the edge (text/plain, nosniff, bounded safe charset), never forwarded",
 		Secret: "app secret", SecretEnv: "DROPBOX_APP_SECRET",
 		Scheme: generic.HMAC{
 			Header: "X-Dropbox-Signature", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Hex,
 			Methods: post,
 		},
+		Challenge: dropboxChallenge,
 	},
 	{
 		Name: "zendesk", Title: "Zendesk",
@@ -232,8 +233,8 @@ var others = []*Row{
 		Name: "twitch", Title: "Twitch EventSub",
 		Docs: "https://dev.twitch.tv/docs/eventsub/handling-webhook-events/#verifying-the-event-message",
 		Proof: "no published vector; scheme from the docs (sha256=<hex HMAC-SHA256 of message id + timestamp + body>, 10-minute replay window); " +
-			"the webhook_callback_verification challenge is not answered by this verifier yet: it is signed, so it is verified and passed on, " +
-			"and the app must answer it",
+			"the webhook_callback_verification challenge is signed: once verified it is answered at the edge with the challenge " +
+			"(text/plain, per the docs), never forwarded; a forged one is refused",
 		Secret: "subscription secret", SecretEnv: "TWITCH_EVENTSUB_SECRET",
 		Scheme: generic.HMAC{
 			Header: "Twitch-Eventsub-Message-Signature", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Hex, Prefix: "sha256=",
@@ -242,14 +243,16 @@ var others = []*Row{
 			Methods:    post,
 			FieldPaths: webhookverify.FieldPaths{Type: "subscription.type"},
 		},
-		Event: signedHeaderID("Twitch-Eventsub-Message-Id"),
+		Event:     signedHeaderID("Twitch-Eventsub-Message-Id"),
+		Challenge: twitchChallenge,
 	},
 	{
 		Name: "zoom", Title: "Zoom",
 		Docs: "https://developers.zoom.us/docs/api/webhooks/#verify-webhook-events",
 		Proof: "no published vector; scheme from the docs and zoom/webhook-sample (v0=<hex HMAC-SHA256 of v0:<timestamp>:<body>>); " +
-			"tolerance 5 minutes: Zoom documents none; the endpoint.url_validation challenge is not answered by this verifier yet: " +
-			"it is signed, so it is verified and passed on, and the app must answer it",
+			"tolerance 5 minutes: Zoom documents none; the endpoint.url_validation challenge is signed: once verified it is answered " +
+			"at the edge as zoom/webhook-sample does (encryptedToken = hex HMAC-SHA256 of plainToken with the secret token), never forwarded; " +
+			"a forged one is refused, so the answer is no MAC oracle",
 		Secret: "secret token", SecretEnv: "ZOOM_WEBHOOK_SECRET_TOKEN",
 		Scheme: generic.HMAC{
 			Header: "X-Zm-Signature", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Hex, Prefix: "v0=",
@@ -258,6 +261,7 @@ var others = []*Row{
 			Methods:    post,
 			FieldPaths: webhookverify.FieldPaths{Type: "event", Time: "event_ts"},
 		},
+		Challenge: zoomChallenge,
 	},
 	{
 		Name: "clerk", Title: "Clerk",

@@ -64,6 +64,30 @@ type Row struct {
 	// provider that signs nothing: the handler refuses other addresses
 	// unless allow_ips replaces the list.
 	EnforceSourceIPs bool
+
+	// Challenge, when set, answers the provider's challenge at the edge,
+	// so that the application never sees it.
+	Challenge *Challenge
+}
+
+// Challenge is how a row answers its provider's challenge (see
+// webhookverify.Challenger and webhookverify.UnsignedChallenger).
+type Challenge struct {
+	// Signed answers a challenge that is signed like a webhook. The
+	// handler calls it only once the request verified. It returns nil and
+	// no error for a request that is no challenge. key returns the secret
+	// the request verified with (raw: the row's key encoding must be
+	// none), for an answer that is a MAC under it; call it only for a
+	// challenge, since finding it costs a verification per secret.
+	Signed func(r *http.Request, body []byte, key func() []byte) (*webhookverify.ChallengeResponse, error)
+
+	// Unsigned answers a challenge that is not signed, before any
+	// verification: it must return nil for anything but the challenge's
+	// exact shape (method, a bounded value of a safe character set).
+	Unsigned func(r *http.Request, body []byte) *webhookverify.ChallengeResponse
+
+	// Text says, for the README, what is answered and how.
+	Text string
 }
 
 // signsTime reports whether the scheme signs a timestamp.
@@ -103,6 +127,11 @@ type Preset struct {
 	// A token row's keys and field paths.
 	keys  [][]byte
 	paths webhookverify.FieldPaths
+
+	// A signed-challenge row's raw keys and, with several secrets, one
+	// verifier per secret, to tell which one a challenge verified with.
+	challengeKeys [][]byte
+	perKey        []generic.HMAC
 }
 
 // CaddyModule returns the Caddy module information.
@@ -146,6 +175,36 @@ func (p *Preset) Provision(ctx caddy.Context) error {
 	p.hmac.FieldPaths = override(row.Scheme.FieldPaths, p.FieldPaths)
 	if err := p.hmac.Provision(ctx); err != nil {
 		return fmt.Errorf("%s: %s", row.Name, strings.TrimPrefix(err.Error(), "hmac: "))
+	}
+	if row.Challenge != nil && row.Challenge.Signed != nil {
+		return p.provisionChallenge(ctx)
+	}
+	return nil
+}
+
+// provisionChallenge prepares what finds the secret a signed challenge
+// verified with.
+func (p *Preset) provisionChallenge(ctx caddy.Context) error {
+	row := p.row
+	if e := row.Scheme.KeyEncoding; e != "" && e != "raw" {
+		return fmt.Errorf("%s: a signed challenge needs raw keys, not %s", row.Name, row.Scheme.KeyEncoding)
+	}
+	keys, err := p.Secrets.ResolveRequired(row.Name)
+	if err != nil {
+		return err
+	}
+	p.challengeKeys = keys
+	if len(p.Secrets) < 2 {
+		return nil
+	}
+	p.perKey = make([]generic.HMAC, len(p.Secrets))
+	for i, s := range p.Secrets {
+		one := p.hmac
+		one.Secrets = webhookverify.Secrets{s}
+		if err := one.Provision(ctx); err != nil {
+			return fmt.Errorf("%s: %s", row.Name, strings.TrimPrefix(err.Error(), "hmac: "))
+		}
+		p.perKey[i] = one
 	}
 	return nil
 }
@@ -236,6 +295,41 @@ func (p *Preset) Covers() webhookverify.Coverage {
 	return p.hmac.Covers()
 }
 
+// Challenge implements webhookverify.Challenger: the answer to the
+// provider's signed challenge, for a request that verified.
+func (p *Preset) Challenge(r *http.Request, body []byte, _ webhookverify.Event, now time.Time) (*webhookverify.ChallengeResponse, error) {
+	c := p.row.Challenge
+	if c == nil || c.Signed == nil {
+		return nil, nil
+	}
+	return c.Signed(r, body, func() []byte { return p.verifiedKey(r, body, now) })
+}
+
+// verifiedKey is the secret r verified with: the one secret, or the first
+// of several whose verifier accepts r.
+func (p *Preset) verifiedKey(r *http.Request, body []byte, now time.Time) []byte {
+	if len(p.perKey) == 0 {
+		return p.challengeKeys[0]
+	}
+	for i := range p.perKey {
+		if _, err := p.perKey[i].Verify(r, body, now); err == nil {
+			return p.challengeKeys[i]
+		}
+	}
+	return p.challengeKeys[0] // not reached: r verified under one of them
+}
+
+// UnsignedChallenge implements webhookverify.UnsignedChallenger: the
+// answer to the provider's unsigned challenge, for a request of its exact
+// shape.
+func (p *Preset) UnsignedChallenge(r *http.Request, body []byte) *webhookverify.ChallengeResponse {
+	c := p.row.Challenge
+	if c == nil || c.Unsigned == nil {
+		return nil
+	}
+	return c.Unsigned(r, body)
+}
+
 // DefaultAllowIPs implements webhookverify.SourceIPDefaulter: the
 // provider's published addresses, when the row enforces them.
 func (p *Preset) DefaultAllowIPs() []string {
@@ -312,10 +406,12 @@ func (p *Preset) subdirectives() string {
 
 // Interface guards
 var (
-	_ webhookverify.Verifier          = (*Preset)(nil)
-	_ webhookverify.Signer            = (*Preset)(nil)
-	_ webhookverify.Coverer           = (*Preset)(nil)
-	_ webhookverify.SourceIPDefaulter = (*Preset)(nil)
-	_ caddy.Provisioner               = (*Preset)(nil)
-	_ caddyfile.Unmarshaler           = (*Preset)(nil)
+	_ webhookverify.Verifier           = (*Preset)(nil)
+	_ webhookverify.Signer             = (*Preset)(nil)
+	_ webhookverify.Coverer            = (*Preset)(nil)
+	_ webhookverify.SourceIPDefaulter  = (*Preset)(nil)
+	_ webhookverify.Challenger         = (*Preset)(nil)
+	_ webhookverify.UnsignedChallenger = (*Preset)(nil)
+	_ caddy.Provisioner                = (*Preset)(nil)
+	_ caddyfile.Unmarshaler            = (*Preset)(nil)
 )

@@ -23,6 +23,17 @@ func Markdown() string {
 		fmt.Fprintf(&b, "| [%s](%s) | `%s` | %s | %s | %s | %s | %s |\n",
 			r.Title, r.Docs, r.Name, r.signatureText(), r.payloadText(), r.timestampText(), r.eventText(), cell(r.Proof))
 	}
+	first := true
+	for _, r := range Table {
+		if r.Challenge == nil {
+			continue
+		}
+		if first {
+			b.WriteString("\nChallenges answered by the handler, never forwarded (see [Providers](#providers)):\n\n")
+			first = false
+		}
+		fmt.Fprintf(&b, "- %s (`%s`): %s\n", r.Title, r.Name, r.Challenge.Text)
+	}
 	return b.String()
 }
 

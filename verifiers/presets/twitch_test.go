@@ -39,9 +39,9 @@ func TestTwitch(t *testing.T) {
 	late := func(d time.Duration) string { return stamp(now.Add(-d)) }
 	verifiertest.Run(t, v, []verifiertest.Case{
 		{Name: "notification", Body: body, Header: msg("notification", id, ts, signed(body, ts)), Event: follow},
-		// The challenge is signed too: it is verified and passed to the app,
-		// which must answer it (this verifier does not).
-		{Name: "challenge passes to the app", Body: challenge, Header: msg("webhook_callback_verification", id, ts, signed(challenge, ts)), Event: follow},
+		// The challenge is signed too: it verifies like any message, and the
+		// handler then answers it (challenge_test.go).
+		{Name: "challenge verifies", Body: challenge, Header: msg("webhook_callback_verification", id, ts, signed(challenge, ts)), Event: follow},
 		{Name: "other message id", Body: body, Header: msg("notification", "f76c6bd4-55c9-4987-8304-da1588d8988b", ts, signed(body, ts)), Err: webhookverify.ErrInvalidSignature},
 		{Name: "repeated message id", Body: body, Header: append(msg("notification", id, ts, signed(body, ts)), [2]string{"Twitch-Eventsub-Message-Id", "x"}),
 			Err: webhookverify.ErrMalformedRequest},

@@ -29,9 +29,9 @@ func TestZoom(t *testing.T) {
 	started := &webhookverify.Event{Type: "meeting.started", Time: time.UnixMilli(1700000000000).UTC()}
 	verifiertest.Run(t, v, []verifiertest.Case{
 		{Name: "signed", Body: body, Header: at(now, body), Event: started},
-		// url_validation is signed too: it is verified and passed to the app,
-		// which must answer it (this verifier does not).
-		{Name: "url validation passes to the app", Body: validation, Header: at(now, validation), Event: &webhookverify.Event{
+		// url_validation is signed too: it verifies like any event, and the
+		// handler then answers it (challenge_test.go).
+		{Name: "url validation verifies", Body: validation, Header: at(now, validation), Event: &webhookverify.Event{
 			Type: "endpoint.url_validation", Time: time.UnixMilli(1654503849680).UTC(),
 		}},
 		{Name: "tampered body", Body: body + " ", Header: at(now, body), Err: webhookverify.ErrInvalidSignature},
