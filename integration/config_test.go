@@ -146,3 +146,21 @@ func TestListModules(t *testing.T) {
 		}
 	}
 }
+
+// The Dockerfile builds the Caddy version the module is built and tested
+// with (go.mod, the Makefile's xcaddy target).
+func TestDockerfileCaddyVersion(t *testing.T) {
+	read := func(name string) string {
+		b, err := os.ReadFile("../" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	docker := regexp.MustCompile(`ARG CADDY_VERSION=(\S+)`).FindStringSubmatch(read("Dockerfile"))
+	make := regexp.MustCompile(`CADDY_VERSION := v(\S+)`).FindStringSubmatch(read("Makefile"))
+	mod := regexp.MustCompile(`github.com/caddyserver/caddy/v2 v(\S+)`).FindStringSubmatch(read("go.mod"))
+	if docker == nil || make == nil || mod == nil || docker[1] != make[1] || docker[1] != mod[1] {
+		t.Fatalf("Caddy versions differ: Dockerfile %v, Makefile %v, go.mod %v", docker, make, mod)
+	}
+}

@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/ed25519"
 	"crypto/hmac"
@@ -13,6 +14,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -42,6 +44,8 @@ const (
 	hostileFlutterwaveSecret = "hostile-flw-secret-hash-77aa19"
 	hostileIPToken           = "hostile-ip-token-3c3c58"
 	hostileOkraToken         = "hostile-okra-token-e4e4d1"
+	hostileToken             = "hostile-token-2b8d6e"
+	hostileOktopayKey        = "hostile-oktopay-key-a90c13"
 	// hostileNumipaySecret is the password of Numipay's published vector
 	// (providers.md), so that the vector itself can be replayed.
 	hostileNumipaySecret = "spg_test_companyxxxxQyGAheyMqcHVmp8ZMQtkYcev27sCu7RF"
@@ -59,6 +63,7 @@ var hostileSecrets = []string{
 	hostileHMACSecret, hostileGitHubSecret, hostilePaystackSecret, hostileStripeSecret,
 	hostileSlackSecret, hostileFlutterwaveSecret, hostileIPToken, hostileOkraToken,
 	hostileNumipaySecret, hostileSWSecret, opayKey, tokenioSeed,
+	hostileToken, hostileOktopayKey,
 }
 
 var hostileEnv = []string{
@@ -68,6 +73,7 @@ var hostileEnv = []string{
 	"HOSTILE_OPAY=" + opayKey, "HOSTILE_TOKENIO_PUB=" + tokenioPublic,
 	"HOSTILE_FLW=" + hostileFlutterwaveSecret, "HOSTILE_IP_TOKEN=" + hostileIPToken,
 	"HOSTILE_NUMIPAY=" + hostileNumipaySecret, "HOSTILE_OKRA=" + hostileOkraToken,
+	"HOSTILE_TOKEN=" + hostileToken, "HOSTILE_OKTOPAY=" + hostileOktopayKey,
 }
 
 // hostileRoute is one route of the hostile site. A route whose module is
@@ -93,6 +99,8 @@ var hostileRoutes = []hostileRoute{
 	{"/ip", "token", "secret {env.HOSTILE_IP_TOKEN}\nheader X-Token\nallow_ips 192.0.2.0/24"},
 	{"/numipay", "numipay", "secret {env.HOSTILE_NUMIPAY}"},
 	{"/okra", "okra", "secret {env.HOSTILE_OKRA}"},
+	{"/token", "token", "secret {env.HOSTILE_TOKEN}\nheader X-Token"},
+	{"/oktopay", "oktopay", "secret {env.HOSTILE_OKTOPAY}"},
 }
 
 // hostileModules returns the verifier names compiled into the binary.
@@ -390,6 +398,13 @@ func hostileCases(t *testing.T, now time.Time) []hostileCase {
 	// only the duplicate-key check stands between a reader of the first
 	// "status" and a forged "successful".
 	numipayDup := hostileReplace(t, hostileNumipayBody, `"status":"rejected"`, `"status":"successful","status":"rejected"`)
+	// OPay v2 signs RequestTimestamp ‖ body with no separator: a genuine
+	// 13-digit millisecond header over the body signs the same text as its
+	// first 10 digits (the same instant in seconds) over the last 3 digits
+	// followed by the body. Same Authorization, fresh timestamp.
+	opayMS := strconv.FormatInt(now.UnixMilli(), 10)
+	opayTrade := hostileSet(hostileOPayV2(now.UnixMilli(), []byte(hostileOPayV2Body)), "RequestTimestamp", opayMS[:10])
+	opayTradeBody := []byte(opayMS[10:] + hostileOPayV2Body)
 	// Token.io credential-fields values.
 	b64 := base64.RawURLEncoding.EncodeToString
 	rq := "/tokenio?request-id=rq:5f2b9a&request_id=rq:5f2b9a"
@@ -484,6 +499,9 @@ func hostileCases(t *testing.T, now time.Time) []hostileCase {
 		{name: "opay-v1/amount 1e999999", req: hostileRequest{target: "/opay-v1", body: hostileReplace(t, hostileOPayV1Body, `"amount":"49160"`, `"amount":1e999999`)}, status: 400, reason: "malformed_body"},
 		{name: "opay-v1/amount a 400-digit string", req: hostileRequest{target: "/opay-v1", body: hostileReplace(t, hostileOPayV1Body, `"amount":"49160"`, `"amount":"`+huge400+`"`)}, status: 401, reason: "invalid_signature"},
 		{name: "opay-v1/refunded a 400-digit number", req: hostileRequest{target: "/opay-v1", body: hostileReplace(t, hostileOPayV1Body, `"refunded":false`, `"refunded":`+huge400)}, status: 400, reason: "malformed_body"},
+		{name: "opay-v1/refunded false as the string \"false\", published sha512", req: hostileRequest{target: "/opay-v1", body: hostileReplace(t, hostileOPayV1Body, `"refunded":false`, `"refunded":"false"`)}, status: 400, reason: "malformed_body"},
+		{name: "opay-v1/refunded null, published sha512", req: hostileRequest{target: "/opay-v1", body: hostileReplace(t, hostileOPayV1Body, `"refunded":false`, `"refunded":null`)}, status: 400, reason: "malformed_body"},
+		{name: "opay-v1/refunded absent, published sha512", req: hostileRequest{target: "/opay-v1", body: hostileReplace(t, hostileOPayV1Body, `"refunded":false,`, ``)}, status: 400, reason: "malformed_body"},
 		{name: "opay-v1/sha512 not hex", req: hostileRequest{target: "/opay-v1", body: hostileReplace(t, hostileOPayV1Body, hostileOPayV1Vector, strings.Repeat("g", 128))}, status: 401, reason: "malformed_signature"},
 		{name: "opay-v1/signed with the stripe route's secret", req: hostileRequest{target: "/opay-v1", body: hostileReplace(t, hostileOPayV1Body, hostileOPayV1Vector,
 			hostileOPayV1Sig(hostileStripeSecret, "49160", "NGN", "10023", false, "SUCCESS", "2022-05-07T06:20:46Z", "220507145660712931829", "220507145660712931829"))}, status: 401, reason: "invalid_signature"},
@@ -495,6 +513,7 @@ func hostileCases(t *testing.T, now time.Time) []hostileCase {
 		{name: "opay-v2/timestamp too new", req: hostileRequest{target: "/opay-v2", body: []byte(hostileOPayV2Body), header: hostileOPayV2(future*1000, []byte(hostileOPayV2Body))}, status: 401, reason: "timestamp_out_of_tolerance"},
 		{name: "opay-v2/timestamp missing", req: hostileRequest{target: "/opay-v2", body: []byte(hostileOPayV2Body), header: hostileWithout(hostileOPayV2(sec*1000, []byte(hostileOPayV2Body)), "RequestTimestamp")}, status: 401, reason: "missing_timestamp"},
 		{name: "opay-v2/Authorization only 'Bearer '", req: hostileRequest{target: "/opay-v2", body: []byte(hostileOPayV2Body), header: hostileSet(hostileOPayV2(sec*1000, []byte(hostileOPayV2Body)), "Authorization", "Bearer ")}, status: 401, reason: "missing_signature"},
+		{name: "opay-v2/3 timestamp digits moved into the body, same MAC", req: hostileRequest{target: "/opay-v2", body: opayTradeBody, header: opayTrade}, status: 401, reason: "malformed_timestamp"},
 
 		// Token.io redirect callbacks (unsigned: only their shape is checked).
 		{name: "tokenio/request-id and request_id differ", req: hostileRequest{method: http.MethodGet, target: "/tokenio?request-id=rq:5f2b9a&request_id=rq:5f2b9b"}, status: 400, reason: "malformed_request"},
@@ -562,6 +581,14 @@ func hostileCases(t *testing.T, now time.Time) []hostileCase {
 		{name: "okra/100k levels of [ with the genuine token", needs: "okra", req: hostileRequest{target: "/okra", body: nested, header: h("Okra-Auth", hostileOkraToken)}, status: 400, reason: "malformed_body", quick: true},
 		{name: "okra/token of another route", needs: "okra", req: hostileRequest{target: "/okra", body: []byte(hostileOkraBody), header: h("Authorization", "Bearer "+hostileFlutterwaveSecret)}, status: 401, reason: "invalid_token"},
 		{name: "okra/empty body with the genuine token", needs: "okra", req: hostileRequest{target: "/okra", body: []byte{}, header: h("Okra-Auth", hostileOkraToken)}, status: 400, reason: "malformed_body"},
+
+		// Methods: providers send POST; a genuine credential on another
+		// method is refused (hmac, token and oktopay used to accept any).
+		{name: "hmac/GET with a genuine signature", req: hostileRequest{method: http.MethodGet, target: "/hmac", header: h("X-Signature", githubStyle(hostileHMACSecret, nil))}, status: 405, reason: "method_not_allowed"},
+		{name: "hmac/PUT with a genuine signature", req: hostileRequest{method: http.MethodPut, target: "/hmac", body: []byte(hostileBody), header: h("X-Signature", githubStyle(hostileHMACSecret, []byte(hostileBody)))}, status: 405, reason: "method_not_allowed"},
+		{name: "token/GET with the genuine token", req: hostileRequest{method: http.MethodGet, target: "/token", header: h("X-Token", hostileToken)}, status: 405, reason: "method_not_allowed"},
+		{name: "token/DELETE with the genuine token", req: hostileRequest{method: http.MethodDelete, target: "/token", body: []byte(hostileBody), header: h("X-Token", hostileToken)}, status: 405, reason: "method_not_allowed"},
+		{name: "oktopay/GET with the genuine key", req: hostileRequest{method: http.MethodGet, target: "/oktopay", header: h("apiKey", hostileOktopayKey)}, status: 405, reason: "method_not_allowed"},
 	}
 	return cases
 }
@@ -734,6 +761,8 @@ func TestHostileInputsPositiveControls(t *testing.T) {
 			header: h("X-Signature", hostileNumipaySig([]byte(numipaySigned)))}},
 		{name: "numipay/header name in another case", needs: "numipay", req: hostileRequest{target: "/numipay", body: []byte(hostileNumipayBody), header: http.Header{"X-SIGNATURE": {hostileNumipayVector}}}},
 		{name: "okra", needs: "okra", req: hostileRequest{target: "/okra", body: []byte(hostileOkraBody), header: h("Authorization", "Bearer "+hostileOkraToken)}},
+		{name: "token", req: hostileRequest{target: "/token", body: body, header: h("X-Token", hostileToken)}},
+		{name: "oktopay", req: hostileRequest{target: "/oktopay", body: body, header: h("apiKey", hostileOktopayKey)}},
 	}
 	for _, tt := range tests {
 		if tt.needs != "" && !mods[tt.needs] {
@@ -819,5 +848,75 @@ func TestVerifyCommandGivesTheServersReasons(t *testing.T) {
 	}
 	if ran < 40 {
 		t.Errorf("only %d cases ran", ran)
+	}
+}
+
+// TestHostileTrailers sends genuine webhooks chunked, with request
+// trailers that try to pass as the handler's own headers (Webhook-*,
+// Ce-*) or smuggle anything else to the upstream after the body was
+// verified. Providers never send trailers: the upstream must see none of
+// them, neither as headers nor as trailers, in enforce and in shadow mode.
+func TestHostileTrailers(t *testing.T) {
+	type seen struct{ header, trailer http.Header }
+	got := make(chan seen, 8)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		got <- seen{r.Header.Clone(), r.Trailer.Clone()}
+	})}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	site := "\thandle /enforce {\n\t\twebhook_verify hmac {\n\t\t\tsecret {env.HOSTILE_HMAC}\n\t\t\theader X-Signature\n\t\t\tprefix sha256=\n\t\t}\n\t\treverse_proxy {UPSTREAM}\n\t}\n" +
+		"\thandle /shadow {\n\t\twebhook_verify hmac {\n\t\t\tsecret {env.HOSTILE_HMAC}\n\t\t\theader X-Signature\n\t\t\tprefix sha256=\n\t\t\tenforce off\n\t\t}\n\t\treverse_proxy {UPSTREAM}\n\t}\n" + errorsAsText
+	c := startCaddy(t, "", site, l.Addr().String(), hostileEnv...)
+	body := []byte(hostileBody)
+	for _, tc := range []struct{ name, path, sig, verified string }{
+		{"enforce", "/enforce", githubStyle(hostileHMACSecret, body), "true"},
+		{"shadow, genuine", "/shadow", githubStyle(hostileHMACSecret, body), "true"},
+		{"shadow, forged", "/shadow", githubStyle("guess", body), "false"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			conn, err := net.Dial("tcp", strings.TrimPrefix(c.URL, "http://"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			conn.SetDeadline(time.Now().Add(10 * time.Second))
+			fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: %s\r\nX-Signature: %s\r\nTransfer-Encoding: chunked\r\n"+
+				"Trailer: Webhook-Verified, Ce-Type, X-Smuggled\r\nConnection: close\r\n\r\n%x\r\n%s\r\n0\r\n"+
+				"Webhook-Verified: true\r\nCe-Type: com.forged.payment\r\nX-Smuggled: 1\r\n\r\n",
+				tc.path, strings.TrimPrefix(c.URL, "http://"), tc.sig, len(body), body)
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Fatalf("got %d, want 200", resp.StatusCode)
+			}
+			var s seen
+			select {
+			case s = <-got:
+			case <-time.After(5 * time.Second):
+				t.Fatal("the upstream received nothing")
+			}
+			if v := s.header.Values("Webhook-Verified"); len(v) != 1 || v[0] != tc.verified {
+				t.Errorf("upstream Webhook-Verified %q, want %q", v, tc.verified)
+			}
+			if len(s.trailer) > 0 {
+				t.Errorf("the upstream received trailers %v", s.trailer)
+			}
+			for _, name := range []string{"Trailer", "X-Smuggled"} {
+				if v := s.header.Values(name); len(v) > 0 {
+					t.Errorf("the upstream received header %s: %q", name, v)
+				}
+			}
+			if s.header.Get("Ce-Type") == "com.forged.payment" {
+				t.Errorf("the upstream received the forged Ce-Type")
+			}
+		})
 	}
 }

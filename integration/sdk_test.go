@@ -9,6 +9,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,9 +20,14 @@ import (
 
 	"github.com/caddy-webhook-verify/caddy-webhook-verify/internal/verifiertest"
 	webhookverify "github.com/caddy-webhook-verify/caddy-webhook-verify/module"
+	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/adyen"
+	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/braintree"
+	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/hubspot"
+	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/mercadopago"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/presets"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/standardwebhooks"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/stripe"
+	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/twilio"
 )
 
 // The SDK cross-check proves the verifiers against the providers' official
@@ -32,7 +38,12 @@ import (
 //     from a Caddyfile block with the same secret, accepts it with the
 //     expected event id and type;
 //   - our Signer signs the body and the SDK's verify accepts it;
-//   - the body with one byte changed is refused by both.
+//   - the body with one byte changed is refused by both (for Mercado Pago,
+//     whose signature does not cover the body, the data.id of the URL).
+//
+// Some Signers put the signature in the body (Adyen's notifications,
+// Braintree's form) or the URL (Twilio's bodySHA256): what is sent, and
+// tampered with, is the body and target as signed.
 //
 // No caddy binary is needed: the verifiers run in-process.
 
@@ -43,11 +54,23 @@ const sdkMarker = "sdk-crosscheck"
 // sdkProvider is one provider under the cross-check.
 type sdkProvider struct {
 	name   string // the provider in crosscheck.mjs
+	label  string // the subtest's name, when it is not name
 	pkg    string // the official package, as pinned in integration/sdk/package.json
-	block  string // our verifier's Caddyfile block
+	module string // our verifier's Caddyfile name, when it is not name
+	extra  string // more lines of our verifier's Caddyfile block
 	secret string
 	url    string // Square's notification URL
-	body   string
+	// publicURL is our public_url (Twilio, HubSpot): the SDK is given
+	// publicURL + the request target as the URL.
+	publicURL string
+	// target is the request target (default /hooks).
+	target string
+	// publicKey is Braintree's public key.
+	publicKey string
+	body      string
+	// tamperURL: the one byte changed is data.id's in the target, not one
+	// of the body (Mercado Pago does not sign the body).
+	tamperURL bool
 	// header is sent as is with every request (e.g. GitHub's event name).
 	header [][2]string
 	// idHeader, when set, is the message id header: set before our Signer
@@ -74,13 +97,20 @@ type sdkCase struct {
 	Now      int64             `json:"now"`
 	ID       string            `json:"id,omitempty"`
 	URL      string            `json:"url,omitempty"`
+	Target   string            `json:"target,omitempty"`
+	// PublicKey is Braintree's public key.
+	PublicKey string `json:"public_key,omitempty"`
 }
 
 type sdkResult struct {
 	OK      bool              `json:"ok"`
 	Error   string            `json:"error"`
 	Headers map[string]string `json:"headers"`
-	Event   struct {
+	// Body and Target, when set, are what the SDK signed, where it changes
+	// them (Adyen's and Braintree's body, Twilio's bodySHA256).
+	Body   *string `json:"body"`
+	Target string  `json:"target"`
+	Event  struct {
 		ID   string `json:"id"`
 		Type string `json:"type"`
 	} `json:"event"`
@@ -169,6 +199,71 @@ func sdkProviders(now time.Time) []sdkProvider {
 			body:   `{"type":"user.created","object":"event","timestamp":` + itoa(now.UnixMilli()) + `,"data":{"id":"user_sdk","first_name":"` + sdkMarker + `"}}`,
 			wantID: "msg_2SdkCrossCheckClerk", wantType: "user.created", sdkType: "user.created",
 		},
+		{
+			// A form body: the URL and the sorted parameters are signed.
+			name: "twilio", label: "twilio-form", pkg: "twilio@6.3.1", secret: "sdkcrosschecktwilioauthtoken0001", sdkSigns: true,
+			publicURL: "https://example.com", target: "/hooks/sms?source=twilio",
+			header: [][2]string{{"Content-Type", "application/x-www-form-urlencoded"}},
+			body: "AccountSid=AC0sdk&Body=" + sdkMarker + "+message&From=%2B15005550006&MessageSid=SM0sdkcrosscheck&To=%2B15005550001" +
+				"&MediaUrl0=https%3A%2F%2Fexample.com%2Fa.png&MediaUrl0=https%3A%2F%2Fexample.com%2Fb.png",
+			wantType: "com.twilio.message",
+		},
+		{
+			// A JSON body: bodySHA256 in the URL, and the URL signed.
+			name: "twilio", label: "twilio-json", pkg: "twilio@6.3.1", secret: "sdkcrosschecktwilioauthtoken0001", sdkSigns: true,
+			publicURL: "https://example.com", target: "/hooks/events",
+			body:     `{"specversion":"1.0","type":"com.twilio.messaging.message.delivered","data":{"messageSid":"SM0sdk","note":"` + sdkMarker + `"}}`,
+			wantType: "com.twilio.webhook",
+		},
+		{
+			name: "hubspot", pkg: "@hubspot/api-client@13.5.0", secret: "sdk-crosscheck-hubspot-client-secret", sdkSigns: true,
+			publicURL: "https://example.com", target: "/hooks/hubspot?portal=62515",
+			body: `[{"eventId":1001,"subscriptionId":2002,"portalId":62515,"appId":3003,"occurredAt":` + itoa(now.UnixMilli()) +
+				`,"subscriptionType":"contact.creation","attemptNumber":0,"objectId":123,"changeSource":"` + sdkMarker + `","changeFlag":"NEW"}]`,
+			wantID: "2002:1001", wantType: "com.hubspot.contact.creation",
+		},
+		{
+			// Standard notifications: the signature is in each item.
+			name: "adyen", pkg: "@adyen/api-library@32.1.0", secret: "44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056", sdkSigns: true,
+			body: `{"live":"false","notificationItems":[{"NotificationRequestItem":{"additionalData":{"authCode":"1234"},` +
+				`"amount":{"currency":"EUR","value":1000},"eventCode":"AUTHORISATION","eventDate":"` + stamp + `","merchantAccountCode":"SdkMerchantECOM",` +
+				`"merchantReference":"` + sdkMarker + `:order-1","paymentMethod":"visa","pspReference":"SDKCROSSCHECK0001","success":"true"}}]}`,
+			wantID: "SDKCROSSCHECK0001:AUTHORISATION:true", wantType: "com.adyen.authorisation",
+			sdkID: "SDKCROSSCHECK0001", sdkType: "AUTHORISATION",
+		},
+		{
+			// Balance Platform / Management webhooks: the HmacSignature header.
+			name: "adyen-banking", module: "adyen", extra: "scheme banking", pkg: "@adyen/api-library@32.1.0",
+			secret: "44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056", sdkSigns: true,
+			body: `{"data":{"balancePlatform":"SdkBalancePlatform","accountHolder":{"id":"AH00000000000000000000001","description":"` + sdkMarker +
+				`","status":"active"}},"environment":"test","timestamp":"` + stamp + `","type":"balancePlatform.accountHolder.updated"}`,
+			wantType: "com.adyen.balanceplatform.accountholder.updated",
+		},
+		{
+			// Our Signer base64-encodes the XML into bt_payload; the SDK
+			// signs a sample notification of its own.
+			name: "braintree", pkg: "braintree@3.40.0", secret: "sdkcrosscheckbraintreeprivatekey", publicKey: "sdkcrosscheckpublickey", sdkSigns: true,
+			id: "sdk-crosscheck-subscription",
+			body: `<notification><timestamp type="datetime">` + stamp + `</timestamp><kind>subscription_went_past_due</kind>` +
+				`<subject><subscription><id>sdk-crosscheck-subscription</id><status>Past Due</status><transactions type="array"></transactions>` +
+				`<add_ons type="array"></add_ons><discounts type="array"></discounts></subscription></subject></notification>`,
+			wantType: "com.braintree.subscription_went_past_due",
+			sdkID:    "sdk-crosscheck-subscription", sdkType: "subscription_went_past_due",
+		},
+		{
+			name: "linear", pkg: "@linear/sdk@98.0.0", secret: "lin_wh_sdkcrosschecklinearsecret",
+			body: `{"action":"create","type":"Issue","createdAt":"` + stamp + `","data":{"id":"issue-sdk","title":"` + sdkMarker +
+				`"},"url":"https://linear.app/sdk/issue/SDK-1","webhookTimestamp":` + itoa(now.UnixMilli()) + `,"webhookId":"wh-sdk","organizationId":"org-sdk"}`,
+			wantType: "Issue.create", sdkType: "Issue",
+		},
+		{
+			// The signature covers data.id, x-request-id and ts, not the body.
+			name: "mercadopago", pkg: "mercadopago@3.6.1", secret: "sdk-crosscheck-mercadopago-secret",
+			target: "/hooks/mp?data.id=123456789&type=payment", tamperURL: true,
+			header: [][2]string{{"X-Request-Id", "bb56a2f1-6aae-46ac-982e-9dcd3581d08e"}},
+			body:   `{"action":"payment.updated","api_version":"v1","data":{"id":"123456789"},"date_created":"` + stamp + `","id":12345,"live_mode":false,"type":"payment","user_id":"44444"}`,
+			wantID: "bb56a2f1-6aae-46ac-982e-9dcd3581d08e", wantType: "com.mercadopago.notification",
+		},
 	}
 }
 
@@ -185,13 +280,62 @@ func tamper(t *testing.T, body string) string {
 	return string(b)
 }
 
+// tampered is body and target with one byte changed: the first of
+// sdkMarker in the body, or in the XML of Braintree's bt_payload (whose
+// signature is kept), or with tamperURL the first digit of data.id.
+func (p sdkProvider) tampered(t *testing.T, body, target string) (string, string) {
+	t.Helper()
+	if p.tamperURL {
+		i := strings.Index(target, "data.id=")
+		if i < 0 || i+len("data.id=") >= len(target) {
+			t.Fatalf("%s: a target without data.id: %s", p.name, target)
+		}
+		b := []byte(target)
+		b[i+len("data.id=")] ^= 1
+		return body, string(b)
+	}
+	if strings.Contains(body, sdkMarker) {
+		return tamper(t, body), target
+	}
+	form, err := url.ParseQuery(body)
+	if err != nil || len(form["bt_payload"]) != 1 {
+		t.Fatalf("%s: body without %q: %s", p.name, sdkMarker, body)
+	}
+	xml, err := base64.StdEncoding.DecodeString(strings.ReplaceAll(form.Get("bt_payload"), "\n", ""))
+	if err != nil {
+		t.Fatalf("%s: bt_payload: %v", p.name, err)
+	}
+	form.Set("bt_payload", base64.StdEncoding.EncodeToString([]byte(tamper(t, string(xml)))))
+	return form.Encode(), target
+}
+
 // sdkBlock is our verifier's Caddyfile block for p.
 func (p sdkProvider) sdkBlock() string {
-	b := p.name + " {\n\tsecret " + p.secret + "\n"
+	b := cmp.Or(p.module, p.name) + " {\n\tsecret " + p.secret + "\n"
 	if p.url != "" {
 		b += "\tnotification_url " + p.url + "\n"
 	}
+	if p.publicURL != "" {
+		b += "\tpublic_url " + p.publicURL + "\n"
+	}
+	if p.publicKey != "" {
+		b += "\tpublic_key " + p.publicKey + "\n"
+	}
+	if p.extra != "" {
+		b += "\t" + p.extra + "\n"
+	}
 	return b + "}"
+}
+
+// sdkURL is the URL the SDK is given for a request to target.
+func (p sdkProvider) sdkURL(target string) string {
+	if p.url != "" {
+		return p.url
+	}
+	if p.publicURL != "" {
+		return p.publicURL + target
+	}
+	return ""
 }
 
 // sdkDir is the Node project of the official SDKs.
@@ -275,6 +419,8 @@ func TestSDKCrossCheck(t *testing.T) {
 		p        sdkProvider
 		v        webhookverify.Verifier
 		ours     map[string]string // the headers our Signer set
+		body     string            // the body our Signer returned
+		target   string            // the request target after our Signer
 		sdkSign  int               // index of the SDK's signature, or -1
 		verify   int               // index of the SDK's verify of our signature
 		tampered int               // index of the SDK's verify of our signature over the tampered body
@@ -283,33 +429,33 @@ func TestSDKCrossCheck(t *testing.T) {
 	var runs []pending
 	for _, p := range providers {
 		v := verifiertest.Load(t, p.sdkBlock())
-		r := httptest.NewRequest(http.MethodPost, "/hooks", nil)
+		p.target = cmp.Or(p.target, "/hooks")
+		r := httptest.NewRequest(http.MethodPost, p.target, nil)
 		for _, h := range p.header {
 			r.Header.Set(h[0], h[1])
 		}
 		if p.idHeader != "" {
 			r.Header.Set(p.idHeader, p.id)
 		}
+		sent := lowerHeaders(r.Header)
 		signed, err := v.(webhookverify.Signer).Sign(r, []byte(p.body), now)
 		if err != nil {
 			t.Fatalf("%s: Sign: %v", p.name, err)
 		}
-		if string(signed) != p.body {
-			t.Fatalf("%s: Sign changed the body", p.name)
-		}
 		ours := lowerHeaders(r.Header)
-		run := pending{p: p, v: v, ours: ours, sdkSign: -1}
-		base := sdkCase{Provider: p.name, Secret: p.secret, Now: now.Unix(), ID: p.id, URL: p.url}
+		run := pending{p: p, v: v, ours: ours, body: string(signed), target: r.URL.RequestURI(), sdkSign: -1}
+		base := sdkCase{Provider: p.name, Secret: p.secret, Now: now.Unix(), ID: p.id, PublicKey: p.publicKey}
 		add := func(c sdkCase) int { cases = append(cases, c); return len(cases) - 1 }
 		if p.sdkSigns {
 			c := base
-			c.Op, c.Body = "sign", p.body
+			c.Op, c.Body, c.Headers, c.URL, c.Target = "sign", p.body, sent, p.sdkURL(p.target), p.target
 			run.sdkSign = add(c)
 		}
 		c := base
-		c.Op, c.Body, c.Headers = "verify", p.body, ours
+		c.Op, c.Body, c.Headers, c.URL, c.Target = "verify", run.body, ours, p.sdkURL(run.target), run.target
 		run.verify = add(c)
-		c.Body = tamper(t, p.body)
+		c.Body, c.Target = p.tampered(t, run.body, run.target)
+		c.URL = p.sdkURL(c.Target)
 		run.tampered = add(c)
 		runs = append(runs, run)
 	}
@@ -317,12 +463,11 @@ func TestSDKCrossCheck(t *testing.T) {
 
 	for _, run := range runs {
 		p := run.p
-		t.Run(p.name, func(t *testing.T) {
+		t.Run(cmp.Or(p.label, p.name), func(t *testing.T) {
 			t.Logf("official SDK: %s", p.pkg)
-			tampered := tamper(t, p.body)
-			check := func(t *testing.T, hdr map[string]string, body string, wantErr error) {
+			check := func(t *testing.T, hdr map[string]string, body, target string, wantErr error) {
 				t.Helper()
-				c := verifiertest.Case{Body: body, Header: p.header}
+				c := verifiertest.Case{Body: body, Target: target, Header: p.header}
 				for k, v := range hdr {
 					c.Header = append(c.Header, [2]string{k, v})
 				}
@@ -352,18 +497,24 @@ func TestSDKCrossCheck(t *testing.T) {
 					for k, v := range res.Headers {
 						hdr[k] = v
 					}
-					check(t, hdr, p.body, nil)
-					t.Run("tampered", func(t *testing.T) { check(t, hdr, tampered, webhookverify.ErrInvalidSignature) })
+					body, target := p.body, cmp.Or(res.Target, p.target)
+					if res.Body != nil {
+						body = *res.Body
+					}
+					check(t, hdr, body, target, nil)
+					tb, tt := p.tampered(t, body, target)
+					t.Run("tampered", func(t *testing.T) { check(t, hdr, tb, tt, webhookverify.ErrInvalidSignature) })
 				})
 			} else {
 				t.Run("we refuse our signature over the tampered body", func(t *testing.T) {
-					check(t, run.ours, tampered, webhookverify.ErrInvalidSignature)
+					tb, tt := p.tampered(t, run.body, run.target)
+					check(t, run.ours, tb, tt, webhookverify.ErrInvalidSignature)
 				})
 			}
 			t.Run("we sign, sdk verifies", func(t *testing.T) {
 				res := results[run.verify]
 				if !res.OK {
-					t.Fatalf("%s refused our signature: %s\nheaders: %v\nbody: %s", p.pkg, res.Error, run.ours, p.body)
+					t.Fatalf("%s refused our signature: %s\nheaders: %v\ntarget: %s\nbody: %s", p.pkg, res.Error, run.ours, run.target, run.body)
 				}
 				if p.sdkID != "" && res.Event.ID != p.sdkID {
 					t.Errorf("the SDK's event id = %q, want %q", res.Event.ID, p.sdkID)

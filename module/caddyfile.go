@@ -1,6 +1,8 @@
 package webhookverify
 
 import (
+	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -153,7 +155,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	mod := info.New()
 	if u, ok := mod.(caddyfile.Unmarshaler); ok {
 		if err := u.UnmarshalCaddyfile(caddyfile.NewDispenser(verifierTokens)); err != nil {
-			return err
+			return withHandlerSubdirectives(err)
 		}
 	} else if len(verifierTokens) > 1 {
 		return d.Errf("provider %q takes no subdirectives in the Caddyfile", provider)
@@ -164,6 +166,62 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 }
 
 // available lists the names of the modules in a namespace.
+// handlerSubdirectives are the subdirectives the handler takes itself,
+// whatever the provider.
+var handlerSubdirectives = []string{"allow_ips", "max_body", "enforce", "envelope", "source", "dedup", "forward_signature"}
+
+// unrecognized finds the name in a provider's "unrecognized subdirective"
+// error.
+var unrecognized = regexp.MustCompile(`unrecognized subdirective "([^"]*)"`)
+
+// withHandlerSubdirectives completes a provider's "unrecognized
+// subdirective" error: the provider lists only its own, so say which the
+// handler takes too, and suggest the closest one when the name looks like
+// a misspelling of it (envelop → envelope).
+func withHandlerSubdirectives(err error) error {
+	m := unrecognized.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	hint := ""
+	if best, ok := closest(m[1], handlerSubdirectives); ok {
+		hint = fmt.Sprintf("did you mean %s? ", best)
+	}
+	return fmt.Errorf("%s%w; every provider also takes the handler's %s", hint, err, strings.Join(handlerSubdirectives, ", "))
+}
+
+// closest returns the candidate within two edits of name, if any.
+func closest(name string, candidates []string) (string, bool) {
+	best, bestDist := "", 3
+	for _, c := range candidates {
+		if d := editDistance(name, c); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	return best, best != ""
+}
+
+// editDistance is the Levenshtein distance of a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
 func available(namespace string) string {
 	var names []string
 	for _, m := range caddy.GetModules(namespace) {

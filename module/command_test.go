@@ -137,7 +137,8 @@ func TestSignTokenQuery(t *testing.T) {
 		t.Fatalf("output %q, want %q", out, want)
 	}
 	r, body := signParseRaw(t, out)
-	v := &generic.Token{Secrets: webhookverify.Secrets{"tok en"}, Query: "token"}
+	// A GET callback: the token verifier accepts only POST unless told.
+	v := &generic.Token{Secrets: webhookverify.Secrets{"tok en"}, Query: "token", Methods: []string{http.MethodGet}}
 	signProvision(t, v)
 	if _, err := v.Verify(r, body, time.Now()); err != nil {
 		t.Fatalf("printed request does not verify: %v", err)

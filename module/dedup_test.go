@@ -20,6 +20,8 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	webhookverify "github.com/caddy-webhook-verify/caddy-webhook-verify/module"
 )
@@ -540,5 +542,40 @@ func TestDedupReleasesReservationOfFailedReserve(t *testing.T) {
 			t.Fatalf("retry: %+v; the stray reservation was not released", o)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// A misspelled handler subdirective is named, and the handler's
+// subdirectives are listed beside the provider's.
+func TestCaddyfileSuggestsHandlerSubdirectives(t *testing.T) {
+	for _, tt := range []struct{ line, want, not string }{
+		{"envelop structured", `did you mean envelope? unrecognized subdirective "envelop"`, ""},
+		{"allow_ip 10.0.0.1", "did you mean allow_ips?", ""},
+		{"colour blue", "every provider also takes the handler's allow_ips, max_body, enforce, envelope, source, dedup, forward_signature", "did you mean"},
+	} {
+		var h webhookverify.Handler
+		err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser("webhook_verify hmac {\n secret s\n header X\n " + tt.line + "\n}"))
+		if err == nil || !strings.Contains(err.Error(), tt.want) || (tt.not != "" && strings.Contains(err.Error(), tt.not)) {
+			t.Errorf("%q: %v", tt.line, err)
+		}
+	}
+}
+
+// With allow_ips, a client IP that Caddy took from X-Forwarded-For without
+// trusted_proxies_strict is warned about, once.
+func TestAllowIPsWarnsAboutLeftmostForwardedFor(t *testing.T) {
+	core, logs := observer.New(zap.WarnLevel)
+	h, _ := newHandler(t, `{"verifier":{"provider":"token","header":"X-Token","secrets":["tok"]},"allow_ips":["203.0.113.7"]}`)
+	webhookverify.SetLogger(h, zap.New(core))
+	for _, strict := range []int{1, 0, 0} {
+		r := webhook(payment, "X-Token", "tok")
+		r.RemoteAddr = "10.0.0.2:4000"
+		repl := caddy.NewReplacer()
+		r = caddyhttp.PrepareRequest(r, repl, httptest.NewRecorder(), &caddyhttp.Server{TrustedProxiesStrict: strict})
+		caddyhttp.SetVar(r.Context(), caddyhttp.ClientIPVarKey, "203.0.113.7") // what Caddy took from X-Forwarded-For
+		h.ServeHTTP(httptest.NewRecorder(), r, &recorder{})
+	}
+	if n := logs.FilterMessageSnippet("trusted_proxies_strict").Len(); n != 1 {
+		t.Fatalf("%d warnings, want 1 (none while strict, then once)", n)
 	}
 }

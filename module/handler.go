@@ -30,8 +30,9 @@ const DefaultMaxBody = 1 << 20
 // handler. In order, it checks the client IP against allow_ips, limits the
 // body to max_body, reads the body once, has the verifier check it, and
 // restores it byte for byte for the next handler. It removes inbound
-// Webhook-* and Ce-* headers (the handler owns them), sets Webhook-Verified,
-// and adds the canonical envelope.
+// Webhook-* and Ce-* headers (the handler owns them) and any request
+// trailers (providers send none), sets Webhook-Verified, and adds the
+// canonical envelope.
 //
 // A provider's challenge (see Challenger) is answered by the handler and
 // not forwarded: a signed one only once it verified, an unsigned one
@@ -41,6 +42,8 @@ const DefaultMaxBody = 1 << 20
 // 405) and never reaches the next handler, unless enforce is false (shadow
 // mode): then it is logged, counted and forwarded with
 // Webhook-Verified: false. The body size limit applies in both modes.
+// A shared token (see CredentialRemover) is removed from a verified
+// request before it is forwarded, in enforce mode only.
 type Handler struct {
 	// VerifierRaw is the verifier for the provider, a module in the
 	// http.webhook_verify.verifiers namespace named by "provider", e.g.
@@ -92,10 +95,12 @@ type Handler struct {
 	provider    string
 	coverage    Coverage
 	forwardSig  *forwardSigner
+	leftmost    *leftmostWarning
 	defaultType string // ce-type when the verifier gives none
 	verifier    Verifier
 	challenger  Challenger         // nil unless the verifier answers signed challenges
 	unsigned    UnsignedChallenger // nil unless it answers unsigned ones
+	remover     CredentialRemover  // nil unless the credential is a shared token
 	allow       []netip.Prefix
 	enforce     bool
 	maxBody     int64
@@ -137,11 +142,13 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	}
 	h.challenger, _ = v.(Challenger)
 	h.unsigned, _ = v.(UnsignedChallenger)
+	h.remover, _ = v.(CredentialRemover)
 
 	allow := h.AllowIPs
 	if d, ok := v.(SourceIPDefaulter); ok && len(allow) == 0 {
 		allow = d.DefaultAllowIPs()
 	}
+	h.leftmost = new(leftmostWarning)
 	h.allow, err = ParseAllowIPs(allow)
 	if err != nil {
 		return err
@@ -217,6 +224,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		return h.reject(r, repl, err)
 	}
 	defer body.release()
+	// Providers never send trailers, and a trailer (Webhook-Verified,
+	// Ce-Type, …) would reach the upstream after the checks: the body is
+	// read, so they are dropped, in both modes.
+	r.Trailer = nil
+	r.Header.Del("Trailer")
 
 	// An unsigned challenge (Dropbox's GET ?challenge=…) is answered
 	// before verification, since nothing of it can be verified; the
@@ -262,6 +274,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 
 	repl.Set("http.webhook.verified", true)
 	h.metrics.requests.WithLabelValues(h.provider, "verified", "").Inc()
+	if h.remover != nil && h.enforce {
+		// A shared token is the whole proof: it stops here.
+		h.remover.RemoveCredential(r)
+	}
 	r.Header.Set("Webhook-Verified", "true")
 	// One digest of the raw body, made when first needed, serves both the
 	// envelope's id and the dedup key.
@@ -326,6 +342,7 @@ func (h *Handler) checkIP(r *http.Request) error {
 	if len(h.allow) == 0 {
 		return nil
 	}
+	h.leftmost.check(h, r)
 	ip, err := netip.ParseAddr(clientIP(r))
 	if err != nil {
 		return fmt.Errorf("%w: client address unknown", ErrIPNotAllowed)

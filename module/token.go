@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -73,6 +74,53 @@ func (s TokenSource) Check(r *http.Request, keys [][]byte) error {
 		}
 	}
 	return fmt.Errorf("%w: %s", ErrMissingToken, s.where())
+}
+
+// Remove deletes from r the source Check reads the token from: the first
+// of Headers that is present, or else the Query parameter, which is taken
+// out of r.URL.RawQuery (the other parameters are kept byte for byte) and
+// out of r.RequestURI. Whatever else the request carries is left alone. It
+// is the RemoveCredential of a token verifier (see CredentialRemover).
+func (s TokenSource) Remove(r *http.Request) {
+	for _, h := range s.Headers {
+		if len(r.Header.Values(h)) > 0 {
+			r.Header.Del(h)
+			return
+		}
+	}
+	if s.Query == "" || r.URL == nil {
+		return
+	}
+	raw, removed := withoutQueryParam(r.URL.RawQuery, s.Query)
+	if !removed {
+		return
+	}
+	r.URL.RawQuery = raw
+	r.URL.ForceQuery = false
+	if r.RequestURI != "" {
+		r.RequestURI = r.URL.RequestURI()
+	}
+}
+
+// withoutQueryParam returns rawQuery without the pairs whose decoded name
+// is name, the other pairs unchanged, and whether any was removed. A pair
+// whose name does not decode is kept (url.Query drops it too, so Check
+// never read it).
+func withoutQueryParam(rawQuery, name string) (string, bool) {
+	var kept []string
+	removed := false
+	for pair := range strings.SplitSeq(rawQuery, "&") {
+		key, _, _ := strings.Cut(pair, "=")
+		if k, err := url.QueryUnescape(key); err == nil && k == name {
+			removed = true
+			continue
+		}
+		kept = append(kept, pair)
+	}
+	if !removed {
+		return rawQuery, false
+	}
+	return strings.Join(kept, "&"), true
 }
 
 // checkToken checks the values of one source. It returns nil, or the

@@ -326,3 +326,48 @@ func TestTokenSourceSet(t *testing.T) {
 		t.Errorf("net/http reads %q %q %v", u, p, ok)
 	}
 }
+
+func TestTokenSourceRemove(t *testing.T) {
+	okra := webhookverify.TokenSource{Headers: []string{"Okra-Auth", "Authorization"}, Bearer: true}
+	query := webhookverify.TokenSource{Query: "token"}
+	tests := []struct {
+		name       string
+		src        webhookverify.TokenSource
+		target     string
+		header     http.Header
+		wantURI    string
+		wantHeader http.Header
+	}{
+		{"first header read, second kept", okra, "/cb", http.Header{"Okra-Auth": {"t"}, "Authorization": {"Bearer proxy"}},
+			"/cb", http.Header{"Authorization": {"Bearer proxy"}}},
+		{"second header when the first is absent", okra, "/cb", http.Header{"Authorization": {"Bearer t"}, "X-Other": {"1"}},
+			"/cb", http.Header{"X-Other": {"1"}}},
+		{"query: the others kept byte for byte", query, "/cb?a=%2F&token=t&b=x+y&", nil, "/cb?a=%2F&b=x+y&", http.Header{}},
+		{"query: an encoded name is the same parameter", query, "/cb?tok%65n=t&a=1", nil, "/cb?a=1", http.Header{}},
+		{"query: the only parameter", query, "/cb?token=t", nil, "/cb", http.Header{}},
+		{"query: absent, nothing changes", query, "/cb?tokens=t&a=1", nil, "/cb?tokens=t&a=1", http.Header{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, tt.target, nil)
+			for k, v := range tt.header {
+				r.Header[k] = v
+			}
+			tt.src.Remove(r)
+			if got := r.URL.RequestURI(); got != tt.wantURI {
+				t.Errorf("URL %q, want %q", got, tt.wantURI)
+			}
+			if r.RequestURI != tt.wantURI {
+				t.Errorf("RequestURI %q, want %q", r.RequestURI, tt.wantURI)
+			}
+			if len(r.Header) != len(tt.wantHeader) {
+				t.Errorf("header %v, want %v", r.Header, tt.wantHeader)
+			}
+			for k, v := range tt.wantHeader {
+				if strings.Join(r.Header[k], ",") != strings.Join(v, ",") {
+					t.Errorf("header %v, want %v", r.Header, tt.wantHeader)
+				}
+			}
+		})
+	}
+}

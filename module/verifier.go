@@ -144,3 +144,15 @@ type Challenger interface {
 type UnsignedChallenger interface {
 	UnsignedChallenge(r *http.Request, body []byte) *ChallengeResponse
 }
+
+// CredentialRemover is implemented by verifiers of providers whose
+// credential is a shared token sent as is (see TokenSource): whoever
+// holds it can send any webhook, so it must not travel further than the
+// edge. After a request verified, in enforce mode, the handler calls
+// RemoveCredential before it forwards the request; it removes the header
+// or query parameter the token was read from (and only that one). In
+// shadow mode (enforce off) the request is forwarded with its credential,
+// since the application behind is then expected to check it itself.
+type CredentialRemover interface {
+	RemoveCredential(r *http.Request)
+}

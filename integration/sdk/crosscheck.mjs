@@ -5,12 +5,16 @@
 //   {"provider": "stripe", "op": "sign" | "verify", "secret": "…",
 //    "body": "…" (the raw body, UTF-8), "headers": {"lower-case-name": "value"},
 //    "now": <unix seconds>, "id": "msg id to sign (svix, standardwebhooks)",
-//    "url": "the notification URL (square)"}
+//    "url": "the full URL of the request (square, twilio, hubspot)",
+//    "target": "the request target, path and query (mercadopago)",
+//    "public_key": "Braintree's public key"}
 //
 // stdout: the line "ready" once the SDKs are loaded, then a JSON array of
 // results, one per case, in order
 //
 //   {"ok": true | false, "error": "why not", "headers": {…} (sign),
+//    "body": "…" (sign, where the signature travels in the body: adyen, braintree),
+//    "target": "…" (sign, where it changes the URL: twilio's bodySHA256),
 //    "event": {"id": "…", "type": "…"} (verify, where the SDK parses the event)}
 //
 // "sign" uses the SDK's own signing function to build the headers the
@@ -27,6 +31,7 @@ import { WebhookEventVerifier as OnfidoVerifier } from '@onfido/api';
 import { verifySignature as gocardlessVerify, parse as gocardlessParse } from 'gocardless-nodejs';
 import { Resend } from 'resend';
 import { verifyWebhook as clerkVerifyWebhook } from '@clerk/backend/webhooks';
+import { LinearWebhookClient } from '@linear/sdk/webhooks';
 
 const require = createRequire(import.meta.url);
 const { Webhook: SvixWebhook } = require('svix');
@@ -34,10 +39,40 @@ const { Webhook: StandardWebhook } = require('standardwebhooks');
 const Razorpay = require('razorpay');
 const { WebhooksHelper: SquareWebhooksHelper } = require('square');
 const { Webhook: CoinbaseWebhook } = require('coinbase-commerce-node');
+const twilio = require('twilio');
+const { Signature: HubSpotSignature } = require('@hubspot/api-client');
+const { hmacValidator: AdyenHmacValidator } = require('@adyen/api-library');
+const braintree = require('braintree');
+const { WebhookSignatureValidator: MercadoPagoValidator } = require('mercadopago');
 
 // Dummy API keys: constructing the clients makes no request.
 const paddle = new Paddle('pdl_sdbx_apikey_crosscheck_not_a_real_key');
 const resend = new Resend('re_crosscheck_not_a_real_key');
+
+const adyenHmac = new AdyenHmacValidator();
+
+// A Braintree gateway for the case's key pair: the sandbox configuration
+// makes no request to parse or sign a webhook notification.
+const braintreeGateway = (c) => new braintree.BraintreeGateway({
+  environment: braintree.Environment.Sandbox,
+  merchantId: 'sdkcrosscheckmerchant',
+  publicKey: c.public_key,
+  privateKey: c.secret,
+});
+
+// formParams reads a form body the way Express's urlencoded parser hands
+// it to twilio.validateRequest: a repeated name becomes an array.
+const formParams = (body) => {
+  const params = {};
+  for (const [k, v] of new URLSearchParams(body)) {
+    if (k in params) params[k] = [].concat(params[k], v);
+    else params[k] = v;
+  }
+  return params;
+};
+
+// adyenItems are the NotificationRequestItems of an Adyen notification.
+const adyenItems = (doc) => doc.notificationItems.map((w) => w.NotificationRequestItem);
 
 const need = (h, name) => {
   const v = h[name];
@@ -150,6 +185,104 @@ const providers = {
       return { ok: true, event: { type: ev.type } };
     },
   },
+  twilio: {
+    // A form body: the URL and the sorted parameters. Any other body:
+    // bodySHA256 (getExpectedBodyHash) in the query, and the URL alone.
+    sign: (c) => {
+      if (c.headers?.['content-type']?.startsWith('application/x-www-form-urlencoded')) {
+        return { headers: { 'x-twilio-signature': twilio.getExpectedTwilioSignature(c.secret, c.url, formParams(c.body)) } };
+      }
+      const u = new URL(c.url);
+      u.searchParams.set('bodySHA256', twilio.getExpectedBodyHash(c.body));
+      return {
+        headers: { 'x-twilio-signature': twilio.getExpectedTwilioSignature(c.secret, u.toString(), null) },
+        target: u.pathname + u.search,
+      };
+    },
+    verify: (c) => {
+      const sig = need(c.headers, 'x-twilio-signature');
+      if (c.url.includes('bodySHA256')) return { ok: twilio.validateRequestWithBody(c.secret, sig, c.url, c.body) };
+      return { ok: twilio.validateRequest(c.secret, sig, c.url, formParams(c.body)) };
+    },
+  },
+  hubspot: {
+    // Signature v3; the timestamp is in milliseconds.
+    sign: (c) => {
+      const timestamp = c.now * 1000;
+      return {
+        'x-hubspot-request-timestamp': String(timestamp),
+        'x-hubspot-signature-v3': HubSpotSignature.getSignature('POST', 'v3', {
+          clientSecret: c.secret, url: c.url, requestBody: c.body, timestamp,
+        }),
+      };
+    },
+    // isValid also refuses a timestamp more than 5 minutes old (real clock).
+    verify: (c) => ({
+      ok: HubSpotSignature.isValid({
+        signatureVersion: 'v3', method: 'POST', clientSecret: c.secret, url: c.url, requestBody: c.body,
+        signature: need(c.headers, 'x-hubspot-signature-v3'),
+        timestamp: Number(need(c.headers, 'x-hubspot-request-timestamp')),
+      }),
+    }),
+  },
+  adyen: {
+    // Standard notifications: the signature is in each item's
+    // additionalData.hmacSignature (calculateHmac / validateHMAC).
+    sign: (c) => {
+      const doc = JSON.parse(c.body);
+      for (const item of adyenItems(doc)) {
+        item.additionalData ??= {};
+        item.additionalData.hmacSignature = adyenHmac.calculateHmac(item, c.secret);
+      }
+      return { headers: {}, body: JSON.stringify(doc) };
+    },
+    verify: (c) => {
+      const items = adyenItems(JSON.parse(c.body));
+      const ok = items.length > 0 && items.every((item) => adyenHmac.validateHMAC(item, c.secret));
+      return { ok, event: { id: items[0].pspReference, type: items[0].eventCode } };
+    },
+  },
+  'adyen-banking': {
+    // Balance Platform / Management webhooks: the HmacSignature header.
+    sign: (c) => ({ hmacsignature: adyenHmac.calculateHmac(c.body, c.secret) }),
+    verify: (c) => ({ ok: adyenHmac.validateHMACSignature(c.secret, need(c.headers, 'hmacsignature'), c.body) }),
+  },
+  braintree: {
+    // webhookTesting.sampleNotification builds and signs a notification of
+    // the SDK's own (kind subscription_went_past_due, subscription id c.id).
+    sign: (c) => {
+      const n = braintreeGateway(c).webhookTesting.sampleNotification('subscription_went_past_due', c.id);
+      return { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(n).toString() };
+    },
+    verify: async (c) => {
+      const form = new URLSearchParams(c.body);
+      const n = await braintreeGateway(c).webhookNotification.parse(form.get('bt_signature'), form.get('bt_payload'));
+      return { ok: true, event: { id: n.subscription?.id, type: n.kind } };
+    },
+  },
+  linear: {
+    // parseData also refuses a body whose webhookTimestamp is more than
+    // a minute from the real clock.
+    verify: (c) => {
+      const ev = new LinearWebhookClient(c.secret).parseData(Buffer.from(c.body), need(c.headers, 'linear-signature'));
+      return { ok: true, event: { type: ev.type } };
+    },
+  },
+  mercadopago: {
+    // The manifest signs data.id (from the query), x-request-id and ts; not
+    // the body. validate throws unless it holds.
+    verify: (c) => {
+      const query = new URLSearchParams(c.target.split('?')[1] ?? '');
+      MercadoPagoValidator.validate({
+        xSignature: need(c.headers, 'x-signature'),
+        xRequestId: c.headers['x-request-id'],
+        dataId: query.get('data.id'),
+        secret: c.secret,
+        toleranceSeconds: 300,
+      });
+      return { ok: true };
+    },
+  },
 };
 
 async function run(c) {
@@ -158,7 +291,10 @@ async function run(c) {
   try {
     if (c.op === 'sign') {
       if (!p.sign) return { ok: false, error: `${c.provider}: the SDK cannot sign` };
-      return { ok: true, headers: await p.sign(c) };
+      const signed = await p.sign({ ...c, headers: c.headers ?? {} });
+      // A sign returns the headers, or {headers, body?, target?}.
+      if (signed.headers && typeof signed.headers === 'object') return { ok: true, ...signed };
+      return { ok: true, headers: signed };
     }
     if (c.op === 'verify') return await p.verify({ ...c, headers: c.headers ?? {} });
     return { ok: false, error: `unknown op ${c.op}` };

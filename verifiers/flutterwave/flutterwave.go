@@ -147,6 +147,10 @@ func (v *Flutterwave) Verify(r *http.Request, body []byte, _ time.Time) (webhook
 	return ev, nil
 }
 
+// RemoveCredential implements webhookverify.CredentialRemover: the
+// verif-hash header is not forwarded.
+func (v *Flutterwave) RemoveCredential(r *http.Request) { tokenSource.Remove(r) }
+
 // pick returns the values of keys in a JSON object, in one pass, and false
 // when one of them appears twice. A value that is not an object has none.
 func pick(obj gjson.Result, keys ...string) ([]gjson.Result, bool) {
@@ -219,8 +223,9 @@ func (v *Flutterwave) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 
 // Interface guards
 var (
-	_ webhookverify.Verifier = (*Flutterwave)(nil)
-	_ webhookverify.Signer   = (*Flutterwave)(nil)
-	_ caddy.Provisioner      = (*Flutterwave)(nil)
-	_ caddyfile.Unmarshaler  = (*Flutterwave)(nil)
+	_ webhookverify.Verifier          = (*Flutterwave)(nil)
+	_ webhookverify.Signer            = (*Flutterwave)(nil)
+	_ webhookverify.CredentialRemover = (*Flutterwave)(nil)
+	_ caddy.Provisioner               = (*Flutterwave)(nil)
+	_ caddyfile.Unmarshaler           = (*Flutterwave)(nil)
 )

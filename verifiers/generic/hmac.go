@@ -109,8 +109,9 @@ type HMAC struct {
 	Values map[string]string `json:"values,omitempty"`
 
 	// Methods are the HTTP methods the provider uses; others are refused
-	// with 405. Default: any method (the hmac verifier); presets set the
-	// provider's.
+	// with 405. Default: POST (the hmac verifier). Presets set the
+	// provider's, and a preset without any accepts any method (see
+	// ProvisionScheme).
 	Methods []string `json:"methods,omitempty"`
 
 	// Tolerance is how far the timestamp may be from now. Default 5m.
@@ -127,8 +128,9 @@ type HMAC struct {
 
 	keys     *webhookverify.HMACKeys
 	payload  []payloadPart
-	header   string // Header in canonical form
-	tsHeader string // TimestampHeader in canonical form
+	header   string   // Header in canonical form
+	methods  []string // accepted methods; nil: any
+	tsHeader string   // TimestampHeader in canonical form
 	tsFormat string
 	format   sigFormat
 }
@@ -166,8 +168,22 @@ func (HMAC) CaddyModule() caddy.ModuleInfo {
 	}
 }
 
-// Provision resolves the secrets and checks the configuration.
-func (v *HMAC) Provision(caddy.Context) error {
+// Provision resolves the secrets and checks the configuration. Without
+// Methods, only POST is accepted.
+func (v *HMAC) Provision(ctx caddy.Context) error {
+	if err := v.ProvisionScheme(ctx); err != nil {
+		return err
+	}
+	if len(v.methods) == 0 {
+		v.methods = []string{http.MethodPost}
+	}
+	return nil
+}
+
+// ProvisionScheme is Provision for a preset's scheme: without Methods,
+// any method is accepted (the preset's row says which its provider uses).
+func (v *HMAC) ProvisionScheme(caddy.Context) error {
+	v.methods = v.Methods
 	if v.Header == "" {
 		return fmt.Errorf("hmac: no signature header: add 'header <name>', e.g. header X-Signature")
 	}
@@ -209,10 +225,8 @@ func (v *HMAC) Provision(caddy.Context) error {
 	if v.payload, err = parsePayload(v.Payload, signsTime, v.Values); err != nil {
 		return fmt.Errorf("hmac: %w", err)
 	}
-	for _, m := range v.Methods {
-		if m == "" || strings.ToUpper(m) != m {
-			return fmt.Errorf("hmac: method %q: write HTTP methods in capitals, e.g. POST", m)
-		}
+	if err := webhookverify.CheckMethods(v.Methods); err != nil {
+		return fmt.Errorf("hmac: %w", err)
 	}
 	// Canonical names make each request's header lookup allocation-free.
 	v.header = http.CanonicalHeaderKey(v.Header)
@@ -374,8 +388,8 @@ func (v *HMAC) appendMessage(msg [][]byte, r *http.Request, body []byte, ts stri
 
 // Verify checks the signature header against the body.
 func (v *HMAC) Verify(r *http.Request, body []byte, now time.Time) (webhookverify.Event, error) {
-	if len(v.Methods) > 0 && !slices.Contains(v.Methods, r.Method) {
-		return webhookverify.Event{}, fmt.Errorf("%w: %s, the provider sends %s", webhookverify.ErrMethodNotAllowed, r.Method, strings.Join(v.Methods, " or "))
+	if len(v.methods) > 0 && !slices.Contains(v.methods, r.Method) {
+		return webhookverify.Event{}, fmt.Errorf("%w: %s, the provider sends %s", webhookverify.ErrMethodNotAllowed, r.Method, strings.Join(v.methods, " or "))
 	}
 	values := r.Header[v.header] // v.header is canonical: no lookup cost
 	if len(values) == 0 || strings.TrimSpace(strings.Join(values, "")) == "" {
@@ -761,7 +775,7 @@ func (v *HMAC) Sign(r *http.Request, body []byte, now time.Time) ([]byte, error)
 //	    timestamp_format unix|unix_ms|rfc3339
 //	    key_encoding raw|hex|whsec         # default raw
 //	    value <name> <value>               # for {value.NAME}
-//	    methods <method>...                # default any
+//	    methods <method>...                # default POST
 //	    event_id_path|type_path|time_path|subject_path|status_path|amount_path|currency_path|reference_path <gjson path>
 //	    status_map <provider status> <canonical status>
 //	}

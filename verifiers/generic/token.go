@@ -32,6 +32,10 @@ type Token struct {
 	// Query is the query parameter that carries the token, as is.
 	Query string `json:"query,omitempty"`
 
+	// Methods are the HTTP methods the provider uses; others are refused
+	// with 405 (method_not_allowed). Default: POST.
+	Methods []string `json:"methods,omitempty"`
+
 	// Field paths promote values of a JSON body into the envelope.
 	webhookverify.FieldPaths
 
@@ -52,6 +56,9 @@ func (v *Token) Provision(caddy.Context) error {
 	if (v.Header == "") == (v.Query == "") {
 		return fmt.Errorf("token: set exactly one of 'header <name>' and 'query <param>'")
 	}
+	if err := webhookverify.CheckMethods(v.Methods); err != nil {
+		return fmt.Errorf("token: %w", err)
+	}
 	keys, err := v.Secrets.ResolveRequired("token")
 	if err != nil {
 		return err
@@ -64,13 +71,20 @@ func (v *Token) Provision(caddy.Context) error {
 	return nil
 }
 
-// Verify checks the token.
+// Verify checks the method and the token.
 func (v *Token) Verify(r *http.Request, body []byte, _ time.Time) (webhookverify.Event, error) {
+	if err := webhookverify.AllowMethod(r, v.Methods); err != nil {
+		return webhookverify.Event{}, err
+	}
 	if err := v.src.Check(r, v.keys); err != nil {
 		return webhookverify.Event{}, err
 	}
 	return v.Extract(body), nil
 }
+
+// RemoveCredential implements webhookverify.CredentialRemover: the
+// header or query parameter that carried the token is not forwarded.
+func (v *Token) RemoveCredential(r *http.Request) { v.src.Remove(r) }
 
 // Sign adds the first token to the request.
 func (v *Token) Sign(r *http.Request, body []byte, _ time.Time) ([]byte, error) {
@@ -89,6 +103,7 @@ func (v *Token) Sign(r *http.Request, body []byte, _ time.Time) ([]byte, error) 
 //	webhook_verify token {
 //	    secret <value>...
 //	    header <name> | query <param>
+//	    methods <method>...          # default POST
 //	    event_id_path|type_path|time_path|subject_path|status_path|amount_path|currency_path|reference_path <gjson path>
 //	    status_map <provider status> <canonical status>
 //	}
@@ -114,8 +129,16 @@ func (v *Token) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			if err := webhookverify.StringArg(d, &v.Query); err != nil {
 				return err
 			}
+		case "methods":
+			v.Methods = d.RemainingArgs()
+			if len(v.Methods) == 0 {
+				return d.Errf("methods needs at least one HTTP method, e.g. methods POST")
+			}
+			if err := webhookverify.CheckMethods(v.Methods); err != nil {
+				return d.Errf("%s: %v", "token", err)
+			}
 		default:
-			return d.Errf("unrecognized subdirective %q for provider token: use secret, header, query or a field path", d.Val())
+			return d.Errf("unrecognized subdirective %q for provider token: use secret, header, query, methods or a field path", d.Val())
 		}
 	}
 	if (v.Header == "") == (v.Query == "") {
@@ -129,8 +152,9 @@ func (v *Token) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 
 // Interface guards
 var (
-	_ webhookverify.Verifier = (*Token)(nil)
-	_ webhookverify.Signer   = (*Token)(nil)
-	_ caddy.Provisioner      = (*Token)(nil)
-	_ caddyfile.Unmarshaler  = (*Token)(nil)
+	_ webhookverify.Verifier          = (*Token)(nil)
+	_ webhookverify.Signer            = (*Token)(nil)
+	_ webhookverify.CredentialRemover = (*Token)(nil)
+	_ caddy.Provisioner               = (*Token)(nil)
+	_ caddyfile.Unmarshaler           = (*Token)(nil)
 )

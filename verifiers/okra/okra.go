@@ -130,6 +130,12 @@ func (v *Okra) Verify(r *http.Request, body []byte, _ time.Time) (webhookverify.
 	return ev, nil
 }
 
+// RemoveCredential implements webhookverify.CredentialRemover: the header
+// that carried the token is not forwarded.
+func (v *Okra) RemoveCredential(r *http.Request) {
+	webhookverify.TokenSource{Headers: v.headers}.Remove(r)
+}
+
 // The promoted top-level keys.
 var promoted = map[string]uint{
 	"callback_type": 1 << 0, "type": 1 << 1, "status": 1 << 2,
@@ -256,8 +262,9 @@ func (v *Okra) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 
 // Interface guards
 var (
-	_ webhookverify.Verifier = (*Okra)(nil)
-	_ webhookverify.Signer   = (*Okra)(nil)
-	_ caddy.Provisioner      = (*Okra)(nil)
-	_ caddyfile.Unmarshaler  = (*Okra)(nil)
+	_ webhookverify.Verifier          = (*Okra)(nil)
+	_ webhookverify.Signer            = (*Okra)(nil)
+	_ webhookverify.CredentialRemover = (*Okra)(nil)
+	_ caddy.Provisioner               = (*Okra)(nil)
+	_ caddyfile.Unmarshaler           = (*Okra)(nil)
 )

@@ -80,8 +80,8 @@ const maxSignatureLen = 256
 //     holds the HMAC of the raw body keyed with the secret, SHA-256 by
 //     default (`algorithm sha512`), in hex by default (`encoding base64`).
 //
-// No HTTP method is enforced, since none is documented; restrict it with
-// a Caddy matcher if needed. For other signature layouts (a prefix, a
+// Only POST is accepted by default (assumed: no method is documented);
+// change it with `methods`. For other signature layouts (a prefix, a
 // timestamp) use the generic hmac verifier.
 //
 // Event mapping: the body is not documented, so nothing is promoted unless
@@ -123,6 +123,10 @@ type Oktopay struct {
 	// Encoding of the HMAC in hmac mode: hex (default, either case) or
 	// base64 (padding optional).
 	Encoding webhookverify.Encoding `json:"encoding,omitempty"`
+
+	// Methods are the HTTP methods the provider uses; others are refused
+	// with 405 (method_not_allowed). Default: POST.
+	Methods []string `json:"methods,omitempty"`
 
 	// Field paths promote values of a JSON body into the event; none by
 	// default, since Oktopay's callback body is not documented.
@@ -183,7 +187,7 @@ func (v *Oktopay) check() error {
 	default:
 		return fmt.Errorf("unknown mode %q: use key or hmac", v.Mode)
 	}
-	return nil
+	return webhookverify.CheckMethods(v.Methods)
 }
 
 // Provision checks the configuration, applies the defaults and resolves
@@ -240,6 +244,9 @@ func (v *Oktopay) Provision(caddy.Context) error {
 
 // Verify checks the credential and returns the configured fields.
 func (v *Oktopay) Verify(r *http.Request, body []byte, _ time.Time) (webhookverify.Event, error) {
+	if err := webhookverify.AllowMethod(r, v.Methods); err != nil {
+		return webhookverify.Event{}, err
+	}
 	var err error
 	if v.Mode == ModeHMAC {
 		err = v.verifyHMAC(r, body)
@@ -280,6 +287,15 @@ func (v *Oktopay) verifyHMAC(r *http.Request, body []byte) error {
 	return nil
 }
 
+// RemoveCredential implements webhookverify.CredentialRemover: in key
+// mode the header or query parameter that carried the secret is not
+// forwarded. In hmac mode the signature is left in place.
+func (v *Oktopay) RemoveCredential(r *http.Request) {
+	if v.Mode == ModeKey {
+		v.src.Remove(r)
+	}
+}
+
 // Sign adds the credential made with the first secret: the secret itself
 // in the header or query parameter (mode key), or the HMAC of the body in
 // the header (mode hmac).
@@ -307,6 +323,7 @@ func (v *Oktopay) Sign(r *http.Request, body []byte, _ time.Time) ([]byte, error
 //	    query <param>                  # key mode: read the secret from the query instead
 //	    algorithm sha256|sha512        # hmac mode; default sha256
 //	    encoding hex|base64            # hmac mode; default hex
+//	    methods <method>...            # default POST (assumed)
 //	    event_id_path|type_path|time_path|subject_path|status_path|amount_path|currency_path|reference_path <gjson path>
 //	    status_map <provider status> <canonical status>
 //	}
@@ -364,8 +381,16 @@ func (v *Oktopay) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			if v.Encoding != webhookverify.Hex && v.Encoding != webhookverify.Base64 {
 				return d.Errf("encoding %q: use hex or base64", s)
 			}
+		case "methods":
+			v.Methods = d.RemainingArgs()
+			if len(v.Methods) == 0 {
+				return d.Errf("methods needs at least one HTTP method, e.g. methods POST")
+			}
+			if err := webhookverify.CheckMethods(v.Methods); err != nil {
+				return d.Errf("%s: %v", "oktopay", err)
+			}
 		default:
-			return d.Errf("unrecognized subdirective %q for provider oktopay: use secret, variant, mode, header, query, algorithm, encoding or a field path", d.Val())
+			return d.Errf("unrecognized subdirective %q for provider oktopay: use secret, variant, mode, header, query, algorithm, encoding, methods or a field path", d.Val())
 		}
 	}
 	if err := v.check(); err != nil {
@@ -392,9 +417,10 @@ func (v *Oktopay) Covers() webhookverify.Coverage {
 
 // Interface guards
 var (
-	_ webhookverify.Verifier = (*Oktopay)(nil)
-	_ webhookverify.Coverer  = (*Oktopay)(nil)
-	_ webhookverify.Signer   = (*Oktopay)(nil)
-	_ caddy.Provisioner      = (*Oktopay)(nil)
-	_ caddyfile.Unmarshaler  = (*Oktopay)(nil)
+	_ webhookverify.Verifier          = (*Oktopay)(nil)
+	_ webhookverify.Coverer           = (*Oktopay)(nil)
+	_ webhookverify.Signer            = (*Oktopay)(nil)
+	_ webhookverify.CredentialRemover = (*Oktopay)(nil)
+	_ caddy.Provisioner               = (*Oktopay)(nil)
+	_ caddyfile.Unmarshaler           = (*Oktopay)(nil)
 )

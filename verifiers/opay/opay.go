@@ -34,6 +34,10 @@ const (
 
 	PayloadTransaction = "transaction"
 	PayloadBetting     = "betting"
+
+	// UnitMillis and UnitSeconds are the v2 RequestTimestamp units.
+	UnitMillis  = "ms"
+	UnitSeconds = "s"
 )
 
 // The event types reported in the envelope.
@@ -74,12 +78,17 @@ const macSize = 64
 //	payload betting (betting and airtime top-ups):
 //	{orderNo:"…",merchantOrderNo:"…",merchantId:"…",orderAmount:"<integer>",serviceType:"…",orderStatus:"…"}
 //
-// Each value is the field's decoded JSON string inserted without escaping;
-// a missing or null field is empty (orderAmount: 0). Field names match
-// exactly; a payload key that differs from a signed field only in case is
-// rejected, and so is a signed field of the wrong JSON type (the official
-// Go SDK, whose rules these are, would fail to decode it). Refunded is t
-// when payload.refunded is true (or "true"), else f. Hex of either case is
+// Each value is the field's decoded JSON string inserted without escaping.
+// Every signed field must be present with the JSON type the documentation's
+// example shows: refunded a boolean, orderAmount an integer number, every
+// other signed field a string; a null, absent or differently typed signed
+// field is 400 malformed_body. The signed string renders false, "false",
+// null and absent alike (Refunded:f), and "", null and absent alike, so
+// without this rule one sha512 would vouch for bodies that a reader could
+// take differently (a JavaScript reader takes "false" as true). Field
+// names match exactly; a payload key that differs from a signed field only
+// in case is rejected. Refunded is t when payload.refunded is true, f when
+// it is false. Hex of either case is
 // accepted. Because the signature covers parsed fields and not the bytes, a
 // body that repeats a JSON key anywhere is rejected (400
 // duplicate_json_key), as is a body that is not valid UTF-8 JSON: a forged
@@ -91,8 +100,14 @@ const macSize = 64
 // Authorization is the lowercase hex HMAC-SHA512, keyed with the private
 // key, of the RequestTimestamp header's text followed directly by the raw
 // body; a "Bearer " prefix and hex of either case are accepted.
-// RequestTimestamp is Unix milliseconds (13 or more digits) or seconds, and
-// must be within tolerance of now. The whole body is signed.
+// RequestTimestamp is Unix time in the configured unit, written with
+// exactly that unit's digit count (ms, the default: 13 digits; s: 10), and
+// must be within tolerance of now. The whole body is signed, and must be a
+// JSON object (its first byte '{'), else 400 malformed_body. Both rules
+// matter because nothing separates the header from the body in the signed
+// text: were the unit read from the length, or could the body start with
+// a digit, digits could move between the header and the body under the
+// same MAC ("1633411815591"+"{…}" is also "1633411815"+"591{…}").
 //
 // OPay only POSTs callbacks: other methods get 405. A 2xx answer
 // acknowledges a callback; OPay retries anything else for 72 hours. v1
@@ -144,6 +159,12 @@ type OPay struct {
 	// window) and deduplicate on the event id. v2 only.
 	Tolerance caddy.Duration `json:"tolerance,omitempty"`
 
+	// TimestampUnit is the unit of the v2 RequestTimestamp header: "ms"
+	// (default; OPay's callbacks send Unix milliseconds, 13 digits) or "s"
+	// (Unix seconds, 10 digits). The header must have exactly the unit's
+	// digit count. v2 only.
+	TimestampUnit string `json:"timestamp_unit,omitempty"`
+
 	// MerchantID, when set, must equal the v2 MerchantId header. The
 	// header is not signed, so this is a routing check, not
 	// authentication. v2 only.
@@ -194,12 +215,18 @@ func (v *OPay) check() error {
 		if v.Payload != PayloadTransaction && v.Payload != PayloadBetting {
 			return fmt.Errorf("unknown payload %q: use transaction or betting", v.Payload)
 		}
-		if v.Tolerance != 0 || v.MerchantID != "" {
-			return fmt.Errorf("tolerance and merchant_id apply to scheme v2 only: remove them, or set scheme v2")
+		if v.Tolerance != 0 || v.MerchantID != "" || v.TimestampUnit != "" {
+			return fmt.Errorf("tolerance, timestamp_unit and merchant_id apply to scheme v2 only: remove them, or set scheme v2")
 		}
 	case SchemeV2:
 		if v.Payload != "" {
 			return fmt.Errorf("payload applies to scheme v1 only: remove it, or set scheme v1")
+		}
+		if v.TimestampUnit == "" {
+			v.TimestampUnit = UnitMillis
+		}
+		if v.TimestampUnit != UnitMillis && v.TimestampUnit != UnitSeconds {
+			return fmt.Errorf("unknown timestamp_unit %q: use ms (Unix milliseconds, OPay's callbacks) or s (Unix seconds)", v.TimestampUnit)
 		}
 		if err := webhookverify.ProvisionTolerance(&v.Tolerance); err != nil {
 			return err
@@ -247,7 +274,7 @@ func (v *OPay) verifyV1(body []byte) (webhookverify.Event, error) {
 // verifyV2 checks the header signature.
 func (v *OPay) verifyV2(r *http.Request, body []byte, now time.Time) (webhookverify.Event, error) {
 	ts := r.Header.Get(headerTimestamp)
-	t, err := parseRequestTimestamp(ts)
+	t, err := parseRequestTimestamp(ts, v.TimestampUnit)
 	if err != nil {
 		return webhookverify.Event{}, fmt.Errorf("%w: header %s", err, headerTimestamp)
 	}
@@ -268,28 +295,65 @@ func (v *OPay) verifyV2(r *http.Request, body []byte, now time.Time) (webhookver
 	if _, err := hex.Decode(sig[:], []byte(auth)); err != nil {
 		return webhookverify.Event{}, fmt.Errorf("%w: header %s is not hex", webhookverify.ErrMalformedSignature, headerAuthorization)
 	}
+	if err := checkV2Body(body); err != nil {
+		return webhookverify.Event{}, err
+	}
 	if !v.keys.Match([][]byte{sig[:]}, []byte(ts), body) {
 		return webhookverify.Event{}, webhookverify.ErrInvalidSignature
 	}
 	return eventV2(body), nil
 }
 
-// parseRequestTimestamp reads RequestTimestamp: Unix milliseconds when it
-// has 13 digits or more (OPay's callback example), else Unix seconds (the
-// API signature example). The unit only affects the tolerance check: the
-// signature covers the header's text either way.
-func parseRequestTimestamp(s string) (time.Time, error) {
-	return webhookverify.ParseUnixTimestamp(s, len(s) >= 13)
+// checkV2Body requires a v2 body to be a JSON object whose first byte is
+// '{': the signed text is RequestTimestamp ‖ body with no separator, so a
+// body starting with a digit would let digits move across the boundary.
+func checkV2Body(body []byte) error {
+	if len(body) == 0 || body[0] != '{' || !gjson.ValidBytes(body) {
+		return fmt.Errorf("%w: a v2 callback body must be a JSON object starting with '{'", webhookverify.ErrMalformedBody)
+	}
+	return nil
+}
+
+// parseRequestTimestamp reads RequestTimestamp in the configured unit: it
+// must be exactly 13 decimal digits for ms and 10 for s (Unix times from
+// 2001 to 2286), no sign, no padding. The unit is never guessed from the
+// length: the signature covers the header's text directly followed by the
+// body, so a header that could be shorter or longer would let digits move
+// between the two under the same MAC.
+func parseRequestTimestamp(s, unit string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, webhookverify.ErrMissingTimestamp
+	}
+	want := 13
+	if unit == UnitSeconds {
+		want = 10
+	}
+	if len(s) != want {
+		return time.Time{}, fmt.Errorf("%w: must be %d digits (Unix time in %s)", webhookverify.ErrMalformedTimestamp, want, unit)
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return time.Time{}, fmt.Errorf("%w: must be %d digits (Unix time in %s)", webhookverify.ErrMalformedTimestamp, want, unit)
+		}
+	}
+	return webhookverify.ParseUnixTimestamp(s, unit != UnitSeconds)
 }
 
 // Sign produces what OPay would send, with the first secret. For v1 it
 // returns body with its top-level sha512 field set (added when absent); the
 // body must be a JSON object with a payload object. For v2 it sets the
-// Authorization, RequestTimestamp (Unix ms) and, when merchant_id is set,
-// MerchantId headers, and returns body unchanged.
+// Authorization, RequestTimestamp (in timestamp_unit) and, when merchant_id is set,
+// MerchantId headers, and returns body unchanged; the body must be a JSON
+// object.
 func (v *OPay) Sign(r *http.Request, body []byte, now time.Time) ([]byte, error) {
 	if v.Scheme == SchemeV2 {
+		if err := checkV2Body(body); err != nil {
+			return nil, fmt.Errorf("opay: cannot sign: %w", err)
+		}
 		ts := strconv.FormatInt(now.UnixMilli(), 10)
+		if v.TimestampUnit == UnitSeconds {
+			ts = strconv.FormatInt(now.Unix(), 10)
+		}
 		r.Header.Set(headerTimestamp, ts)
 		if v.MerchantID != "" {
 			r.Header.Set(headerMerchantID, v.MerchantID)
@@ -334,12 +398,16 @@ type v1Callback struct {
 	sig      string // the sha512 field, undecoded
 	hasSig   bool
 	refunded bool
+	seen     uint16 // bit i: fields[i] (names index) was present; bit seenExtra: refunded or orderAmount
 	amount   string // betting: orderAmount as a decimal integer
 	// transaction: amount, currency, reference, status, timestamp, token,
 	// transactionId; betting: orderNo, merchantOrderNo, merchantId,
 	// serviceType, orderStatus.
 	fields [7]string
 }
+
+// seenExtra is the v1Callback.seen bit of refunded or orderAmount.
+const seenExtra = 15
 
 // The payload fields, in the index order of v1Callback.fields.
 var (
@@ -395,46 +463,52 @@ func (v *OPay) parseV1(body []byte) (*v1Callback, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cb.seen&(1<<seenExtra) == 0 {
+		return nil, fmt.Errorf("%w: payload.%s is missing: every signed field must be present", webhookverify.ErrMalformedBody, cb.extraField())
+	}
+	for i, name := range names {
+		if cb.seen&(1<<i) == 0 {
+			return nil, fmt.Errorf("%w: payload.%s is missing: every signed field must be present", webhookverify.ErrMalformedBody, name)
+		}
+	}
 	return cb, nil
 }
 
-// setField records one payload member if it is a signed field.
+// setField records one payload member if it is a signed field, refusing
+// any JSON type but the documented one (null included).
 func (cb *v1Callback) setField(names []string, k string, val gjson.Result) error {
 	if cb.betting && k == "orderAmount" {
-		switch val.Type {
-		case gjson.Null:
-			return nil
-		case gjson.Number:
-			// The SDK decodes orderAmount into an int and prints it with %d.
-			n, err := strconv.ParseInt(val.Raw, 10, 64)
-			if err != nil {
-				return fmt.Errorf("%w: payload.orderAmount is not an integer", webhookverify.ErrMalformedBody)
-			}
-			cb.amount = strconv.FormatInt(n, 10)
-			return nil
+		if val.Type != gjson.Number {
+			return fmt.Errorf("%w: payload.orderAmount is not a number", webhookverify.ErrMalformedBody)
 		}
-		return fmt.Errorf("%w: payload.orderAmount is not a number", webhookverify.ErrMalformedBody)
+		// The SDK decodes orderAmount into an int and prints it with %d.
+		n, err := strconv.ParseInt(val.Raw, 10, 64)
+		if err != nil {
+			return fmt.Errorf("%w: payload.orderAmount is not an integer", webhookverify.ErrMalformedBody)
+		}
+		cb.amount = strconv.FormatInt(n, 10)
+		cb.seen |= 1 << seenExtra
+		return nil
 	}
 	if !cb.betting && k == "refunded" {
-		switch {
-		case val.Type == gjson.True || (val.Type == gjson.String && val.Str == "true"):
+		switch val.Type {
+		case gjson.True:
 			cb.refunded = true
-		case val.Type == gjson.False || val.Type == gjson.Null || (val.Type == gjson.String && val.Str == "false"):
+		case gjson.False:
 			cb.refunded = false
 		default:
-			return fmt.Errorf("%w: payload.refunded is not a boolean", webhookverify.ErrMalformedBody)
+			return fmt.Errorf("%w: payload.refunded is not a boolean (true or false)", webhookverify.ErrMalformedBody)
 		}
+		cb.seen |= 1 << seenExtra
 		return nil
 	}
 	for i, name := range names {
 		if k == name {
-			switch val.Type {
-			case gjson.Null:
-			case gjson.String:
-				cb.fields[i] = jsonString(val)
-			default:
+			if val.Type != gjson.String {
 				return fmt.Errorf("%w: payload.%s is not a string", webhookverify.ErrMalformedBody, name)
 			}
+			cb.fields[i] = jsonString(val)
+			cb.seen |= 1 << i
 			return nil
 		}
 	}
@@ -480,9 +554,6 @@ func (cb *v1Callback) message(dst []byte) []byte {
 	f := &cb.fields
 	if cb.betting {
 		amount := cb.amount
-		if amount == "" {
-			amount = "0"
-		}
 		dst = append(dst, `{orderNo:"`...)
 		dst = append(dst, f[0]...)
 		dst = append(dst, `",merchantOrderNo:"`...)
@@ -642,6 +713,7 @@ func NormalizeStatus(s string) webhookverify.PaymentStatus {
 //	    scheme v1|v2                   # default v1
 //	    payload transaction|betting    # v1 only; default transaction
 //	    tolerance <duration>           # v2 only; default 5m
+//	    timestamp_unit ms|s            # v2 only; RequestTimestamp unit, default ms (13 digits; s: 10)
 //	    merchant_id <id>               # v2 only; checked against the MerchantId header
 //	}
 func (v *OPay) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
@@ -674,8 +746,15 @@ func (v *OPay) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			if err := webhookverify.StringArg(d, &v.MerchantID); err != nil {
 				return err
 			}
+		case "timestamp_unit":
+			if err := webhookverify.StringArg(d, &v.TimestampUnit); err != nil {
+				return err
+			}
+			if v.TimestampUnit != UnitMillis && v.TimestampUnit != UnitSeconds {
+				return d.Errf("timestamp_unit %q: use ms (Unix milliseconds, 13 digits; OPay's callbacks) or s (Unix seconds, 10 digits)", v.TimestampUnit)
+			}
 		default:
-			return d.Errf("unrecognized subdirective %q for provider opay: use secret, scheme, payload, tolerance or merchant_id", d.Val())
+			return d.Errf("unrecognized subdirective %q for provider opay: use secret, scheme, payload, tolerance, timestamp_unit or merchant_id", d.Val())
 		}
 	}
 	if len(v.Secrets) == 0 {
@@ -684,8 +763,8 @@ func (v *OPay) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	if v.Scheme == SchemeV2 && v.Payload != "" {
 		return d.Errf("opay: payload applies to scheme v1 only: remove it, or use scheme v1")
 	}
-	if v.Scheme != SchemeV2 && (v.Tolerance != 0 || v.MerchantID != "") {
-		return d.Errf("opay: tolerance and merchant_id apply to scheme v2 only: add 'scheme v2' or remove them")
+	if v.Scheme != SchemeV2 && (v.Tolerance != 0 || v.MerchantID != "" || v.TimestampUnit != "") {
+		return d.Errf("opay: tolerance, timestamp_unit and merchant_id apply to scheme v2 only: add 'scheme v2' or remove them")
 	}
 	return nil
 }

@@ -186,11 +186,14 @@ func TestVerifyV1(t *testing.T) {
 					t.Errorf("Status %q, ID %q", ev.Status, ev.ID)
 				}
 			}},
-		{name: "refunded as the string true", secrets: []string{docKey}, body: refundedBody(`"true"`)},
+		{name: "refunded as the string true", secrets: []string{docKey}, body: refundedBody(`"true"`), want: webhookverify.ErrMalformedBody},
 		{name: "refunded true does not verify a false signature", secrets: []string{docKey},
 			body: strings.Replace(docBody, `"refunded":false`, `"refunded":true`, 1), want: webhookverify.ErrInvalidSignature},
-		{name: "missing and null fields are empty", secrets: []string{docKey},
-			body: minimal(`{"amount":"5","currency":null,"status":"FAIL","transactionId":"77"}`, false, "5", "", "", "FAIL", "", "", "77"),
+		{name: "missing and null fields are malformed", secrets: []string{docKey},
+			body: minimal(`{"amount":"5","currency":null,"refunded":false,"status":"FAIL","transactionId":"77"}`, false, "5", "", "", "FAIL", "", "", "77"),
+			want: webhookverify.ErrMalformedBody},
+		{name: "empty fields", secrets: []string{docKey},
+			body: minimal(`{"amount":"5","currency":"","reference":"","refunded":false,"status":"FAIL","timestamp":"","token":"","transactionId":"77"}`, false, "5", "", "", "FAIL", "", "", "77"),
 			check: func(t *testing.T, ev webhookverify.Event) {
 				want := webhookverify.Event{ID: "77:FAIL", Type: TypeTransactionStatus, Status: webhookverify.StatusFailed, Amount: "5"}
 				if ev != want {
@@ -198,14 +201,14 @@ func TestVerifyV1(t *testing.T) {
 				}
 			}},
 		{name: "escaped values are signed decoded", secrets: []string{docKey},
-			body: minimal(`{"amount":"5","reference":"a\"b\u00e9\/<","status":"SUCCESS","transactionId":"1"}`, false, "5", "", "a\"bé/<", "SUCCESS", "", "", "1"),
+			body: minimal(`{"amount":"5","currency":"","reference":"a\"b\u00e9\/<","refunded":false,"status":"SUCCESS","timestamp":"","token":"","transactionId":"1"}`, false, "5", "", "a\"bé/<", "SUCCESS", "", "", "1"),
 			check: func(t *testing.T, ev webhookverify.Event) {
 				if ev.Reference != "a\"bé/<" {
 					t.Errorf("Reference = %q", ev.Reference)
 				}
 			}},
 		{name: "no transactionId: id is the signature", secrets: []string{docKey},
-			body: minimal(`{"status":"PENDING"}`, false, "", "", "", "PENDING", "", "", ""),
+			body: minimal(`{"amount":"","currency":"","reference":"","refunded":false,"status":"PENDING","timestamp":"","token":"","transactionId":""}`, false, "", "", "", "PENDING", "", "", ""),
 			check: func(t *testing.T, ev webhookverify.Event) {
 				if len(ev.ID) != 128 || ev.Status != webhookverify.StatusPending {
 					t.Errorf("ID %q, Status %q", ev.ID, ev.Status)
@@ -256,9 +259,10 @@ func TestVerifyV1Betting(t *testing.T) {
 	}
 
 	// The transaction variant does not accept a betting callback: the
-	// configuration, not the body, chooses the signed string.
+	// configuration, not the body, chooses the signed string (and the
+	// transaction fields are missing).
 	vt := provisioned(t, &OPay{Secrets: webhookverify.Secrets{docKey}})
-	if _, err := vt.Verify(post(body), []byte(body), time.Now()); !errors.Is(err, webhookverify.ErrInvalidSignature) {
+	if _, err := vt.Verify(post(body), []byte(body), time.Now()); !errors.Is(err, webhookverify.ErrMalformedBody) {
 		t.Errorf("transaction variant on a betting body: %v", err)
 	}
 
@@ -278,12 +282,12 @@ func TestVerifyV1Betting(t *testing.T) {
 	if _, err := v.Verify(post(tampered), []byte(tampered), time.Now()); !errors.Is(err, webhookverify.ErrInvalidSignature) {
 		t.Errorf("tampered orderAmount: %v", err)
 	}
-	// A missing orderAmount is signed as 0, as the SDK's int zero value.
-	noAmount := `{"payload":{"orderNo":"1","orderStatus":"FAIL"},"sha512":"` +
+	// A missing orderAmount would be signed as 0, the SDK's int zero
+	// value, like an orderAmount of 0: it is refused (TestV1SignedFieldTypes).
+	noAmount := `{"payload":{"orderNo":"1","merchantOrderNo":"","merchantId":"","serviceType":"","orderStatus":"FAIL"},"sha512":"` +
 		hmacHex(sha3512, docKey, sdkBettingString("1", "", "", 0, "", "FAIL")) + `"}`
-	ev, err = v.Verify(post(noAmount), []byte(noAmount), time.Now())
-	if err != nil || ev.Amount != "" || ev.Status != webhookverify.StatusFailed {
-		t.Errorf("missing orderAmount: %+v, %v", ev, err)
+	if _, err = v.Verify(post(noAmount), []byte(noAmount), time.Now()); !errors.Is(err, webhookverify.ErrMalformedBody) {
+		t.Errorf("missing orderAmount: %v", err)
 	}
 }
 
@@ -321,8 +325,16 @@ func TestVerifyV2(t *testing.T) {
 				r.Header.Set("Authorization", strings.ToUpper(r.Header.Get("Authorization")))
 				return r
 			}},
-		{name: "seconds timestamp", v: OPay{Secrets: []string{docKey}, Scheme: SchemeV2}, body: docV2Body,
+		{name: "seconds timestamp with timestamp_unit s", v: OPay{Secrets: []string{docKey}, Scheme: SchemeV2, TimestampUnit: UnitSeconds}, body: docV2Body,
 			req: func() *http.Request { return v2Request(t, docKey, docV2Body, "1633411817") }},
+		{name: "seconds timestamp with the default unit ms", v: OPay{Secrets: []string{docKey}, Scheme: SchemeV2}, body: docV2Body,
+			req: func() *http.Request { return v2Request(t, docKey, docV2Body, "1633411817") }, want: webhookverify.ErrMalformedTimestamp},
+		{name: "milliseconds timestamp with timestamp_unit s", v: OPay{Secrets: []string{docKey}, Scheme: SchemeV2, TimestampUnit: UnitSeconds}, body: docV2Body,
+			req: func() *http.Request { return v2Request(t, docKey, docV2Body, ts) }, want: webhookverify.ErrMalformedTimestamp},
+		{name: "14-digit timestamp", v: OPay{Secrets: []string{docKey}, Scheme: SchemeV2}, body: docV2Body,
+			req: func() *http.Request { return v2Request(t, docKey, docV2Body, "0"+ts) }, want: webhookverify.ErrMalformedTimestamp},
+		{name: "timestamp with a sign", v: OPay{Secrets: []string{docKey}, Scheme: SchemeV2}, body: docV2Body,
+			req: func() *http.Request { return v2Request(t, docKey, docV2Body, "+"+ts[1:]) }, want: webhookverify.ErrMalformedTimestamp},
 		{name: "rotated: second secret verifies", v: OPay{Secrets: []string{otherKey, docKey}, Scheme: SchemeV2}, body: docV2Body,
 			req: func() *http.Request { return v2Request(t, docKey, docV2Body, ts) }},
 		{name: "merchant id matches", v: OPay{Secrets: []string{docKey}, Scheme: SchemeV2, MerchantID: "256612345678901"}, body: docV2Body,
@@ -405,7 +417,7 @@ func TestVerifyV2(t *testing.T) {
 		{name: "body without type", v: OPay{Secrets: []string{docKey}, Scheme: SchemeV2}, body: `{"status":"SUCCESS"}`,
 			req: func() *http.Request { return v2Request(t, docKey, `{"status":"SUCCESS"}`, ts) }, wantType: TypeCallback},
 		{name: "signed non-JSON body", v: OPay{Secrets: []string{docKey}, Scheme: SchemeV2}, body: `ok`,
-			req: func() *http.Request { return v2Request(t, docKey, `ok`, ts) }, wantType: TypeCallback},
+			req: func() *http.Request { return v2Request(t, docKey, `ok`, ts) }, want: webhookverify.ErrMalformedBody},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -484,6 +496,7 @@ func TestSignRoundTrip(t *testing.T) {
 			want: hmacHex(sha3512, docKey, sdkBettingString("o1", "m1", "256", 500, "airtime", "PENDING"))},
 		{name: "v2", v: OPay{Secrets: []string{docKey, otherKey}, Scheme: SchemeV2}, body: docV2Body},
 		{name: "v2 with merchant id", v: OPay{Secrets: []string{docKey, otherKey}, Scheme: SchemeV2, MerchantID: "256612345678901"}, body: docV2Body},
+		{name: "v2 in seconds", v: OPay{Secrets: []string{docKey, otherKey}, Scheme: SchemeV2, TimestampUnit: UnitSeconds}, body: docV2Body},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -498,7 +511,11 @@ func TestSignRoundTrip(t *testing.T) {
 					t.Errorf("v2 Sign changed the body")
 				}
 				ts := r.Header.Get("RequestTimestamp")
-				if ts != strconv.FormatInt(now.UnixMilli(), 10) {
+				wantTS := strconv.FormatInt(now.UnixMilli(), 10)
+				if tc.v.TimestampUnit == UnitSeconds {
+					wantTS = strconv.FormatInt(now.Unix(), 10)
+				}
+				if ts != wantTS {
 					t.Errorf("RequestTimestamp = %q", ts)
 				}
 				if got, want := r.Header.Get("Authorization"), hmacHex(sha512.New, docKey, ts+tc.body); got != want {
@@ -530,6 +547,12 @@ func TestSignRoundTrip(t *testing.T) {
 			t.Errorf("Sign(%q) succeeded", bad)
 		}
 	}
+	v2 := provisioned(t, &OPay{Secrets: []string{docKey}, Scheme: SchemeV2})
+	for _, bad := range []string{``, `ok`, `5{}`, ` {}`, `[]`} {
+		if _, err := v2.Sign(post(""), []byte(bad), now); err == nil {
+			t.Errorf("v2 Sign(%q) succeeded", bad)
+		}
+	}
 }
 
 func TestUnmarshalCaddyfile(t *testing.T) {
@@ -553,7 +576,14 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 			tolerance 10m
 			merchant_id 256612345678901
 		}`, want: `{"secrets":["{env.OPAY_SECRET_KEY}"],"scheme":"v2","tolerance":600000000000,"merchant_id":"256612345678901"}`},
-		{name: "unknown subdirective", input: "opay {\n secret {env.K}\n header X-Sig\n}", wantErr: `unrecognized subdirective "header" for provider opay: use secret, scheme, payload, tolerance or merchant_id, at Testfile:3`},
+		{name: "v2 in seconds", input: `opay {
+			secret {env.OPAY_SECRET_KEY}
+			scheme v2
+			timestamp_unit s
+		}`, want: `{"secrets":["{env.OPAY_SECRET_KEY}"],"scheme":"v2","timestamp_unit":"s"}`},
+		{name: "bad timestamp_unit", input: "opay {\n secret {env.K}\n scheme v2\n timestamp_unit auto\n}", wantErr: `timestamp_unit "auto": use ms (Unix milliseconds, 13 digits; OPay's callbacks) or s (Unix seconds, 10 digits), at Testfile:4`},
+		{name: "timestamp_unit with v1", input: "opay {\n secret {env.K}\n timestamp_unit ms\n}", wantErr: "add 'scheme v2' or remove them"},
+		{name: "unknown subdirective", input: "opay {\n secret {env.K}\n header X-Sig\n}", wantErr: `unrecognized subdirective "header" for provider opay: use secret, scheme, payload, tolerance, timestamp_unit or merchant_id, at Testfile:3`},
 		{name: "missing secret", input: "opay {\n scheme v2\n}", wantErr: "add 'secret {env.OPAY_SECRET_KEY}'"},
 		{name: "no block", input: "opay", wantErr: "add 'secret {env.OPAY_SECRET_KEY}'"},
 		{name: "empty secret", input: "opay {\n secret \"\"\n}", wantErr: "Testfile:2"},
@@ -605,20 +635,22 @@ func TestProvision(t *testing.T) {
 		t.Errorf("defaults: scheme %q, payload %q", v.Scheme, v.Payload)
 	}
 	v2 := &OPay{Secrets: webhookverify.Secrets{"{env.OPAY_TEST_KEY}"}, Scheme: SchemeV2}
-	if err := v2.Provision(caddy.Context{}); err != nil || time.Duration(v2.Tolerance) != 5*time.Minute {
-		t.Errorf("v2 default tolerance %v, err %v", time.Duration(v2.Tolerance), err)
+	if err := v2.Provision(caddy.Context{}); err != nil || time.Duration(v2.Tolerance) != 5*time.Minute || v2.TimestampUnit != UnitMillis {
+		t.Errorf("v2 default tolerance %v, timestamp_unit %q, err %v", time.Duration(v2.Tolerance), v2.TimestampUnit, err)
 	}
 
 	for name, tc := range map[string]struct {
 		v       OPay
 		wantErr string
 	}{
-		"unset variable":    {OPay{Secrets: webhookverify.Secrets{"{env.OPAY_TEST_UNSET_VARIABLE}"}}, "OPAY_TEST_UNSET_VARIABLE"},
-		"no secret":         {OPay{}, "no secret configured"},
-		"unknown scheme":    {OPay{Secrets: []string{"k"}, Scheme: "v3"}, `unknown scheme "v3"`},
-		"unknown payload":   {OPay{Secrets: []string{"k"}, Payload: "x"}, `unknown payload "x"`},
-		"payload with v2":   {OPay{Secrets: []string{"k"}, Scheme: SchemeV2, Payload: PayloadBetting}, "scheme v1 only"},
-		"tolerance with v1": {OPay{Secrets: []string{"k"}, Tolerance: caddy.Duration(time.Minute)}, "scheme v2 only"},
+		"unset variable":         {OPay{Secrets: webhookverify.Secrets{"{env.OPAY_TEST_UNSET_VARIABLE}"}}, "OPAY_TEST_UNSET_VARIABLE"},
+		"no secret":              {OPay{}, "no secret configured"},
+		"unknown scheme":         {OPay{Secrets: []string{"k"}, Scheme: "v3"}, `unknown scheme "v3"`},
+		"unknown payload":        {OPay{Secrets: []string{"k"}, Payload: "x"}, `unknown payload "x"`},
+		"payload with v2":        {OPay{Secrets: []string{"k"}, Scheme: SchemeV2, Payload: PayloadBetting}, "scheme v1 only"},
+		"tolerance with v1":      {OPay{Secrets: []string{"k"}, Tolerance: caddy.Duration(time.Minute)}, "scheme v2 only"},
+		"timestamp_unit with v1": {OPay{Secrets: []string{"k"}, TimestampUnit: UnitMillis}, "scheme v2 only"},
+		"unknown timestamp_unit": {OPay{Secrets: []string{"k"}, Scheme: SchemeV2, TimestampUnit: "auto"}, `unknown timestamp_unit "auto"`},
 		"negative tolerance": {OPay{Secrets: []string{"k"}, Scheme: SchemeV2, Tolerance: caddy.Duration(-time.Minute)},
 			"tolerance must be positive"},
 	} {
@@ -669,5 +701,122 @@ func TestHandlerCaddyfile(t *testing.T) {
 	}
 	if _, ok := mod.New().(*OPay); !ok {
 		t.Errorf("New returns %T", mod.New())
+	}
+}
+
+// TestV2DigitTrade: v2 signs RequestTimestamp ‖ body with no separator, so
+// digits could move between the header and the body with the same MAC. A
+// genuine 13-digit millisecond header "1633411815591" over body B signs
+// "1633411815591"+B; the same MAC then covers the 10-digit header
+// "1633411815" (read as seconds, the same instant) over "591"+B. Both the
+// unit's exact digit count and the JSON-object body stop it.
+func TestV2DigitTrade(t *testing.T) {
+	now := time.UnixMilli(1633411815591 + 1500)
+	genuine := v2Request(t, docKey, docV2Body, "1633411815591")
+	auth := genuine.Header.Get("Authorization")
+	v := provisioned(t, &OPay{Secrets: []string{docKey}, Scheme: SchemeV2})
+	if _, err := v.Verify(genuine, []byte(docV2Body), now); err != nil {
+		t.Fatalf("genuine request: %v", err)
+	}
+	for _, tc := range []struct {
+		name, ts, body string
+	}{
+		{"header digits moved into the body", "1633411815", "591" + docV2Body},
+		{"one header digit moved into the body", "163341181559", "1" + docV2Body},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := post(tc.body)
+			r.Header.Set("RequestTimestamp", tc.ts)
+			r.Header.Set("MerchantId", "256612345678901")
+			r.Header.Set("Authorization", auth)
+			if hmacHex(sha512.New, docKey, tc.ts+tc.body) != auth {
+				t.Fatalf("test error: the forged request does not carry the same MAC")
+			}
+			if _, err := v.Verify(r, []byte(tc.body), now); err == nil {
+				t.Fatalf("Verify accepted RequestTimestamp %q with body %.20q…", tc.ts, tc.body)
+			}
+		})
+	}
+	// A body that is validly signed but not a JSON object (which could
+	// start with a digit, e.g. "1633411815591"+"5{…}", the same signed
+	// text as "16334118155915"+"{…}") is refused.
+	for _, body := range []string{`5` + docV2Body, `ok`, `[]`, ` {}`, `{"a":1`, ``} {
+		r := v2Request(t, docKey, body, "1633411815591")
+		if _, err := v.Verify(r, []byte(body), now); !errors.Is(err, webhookverify.ErrMalformedBody) {
+			t.Errorf("body %.20q: %v, want malformed_body", body, err)
+		}
+	}
+}
+
+// TestV1SignedFieldTypes: the v1 signed string renders "refunded": false,
+// "false", null and an absent refunded alike (Refunded:f), and a null or
+// absent string field like "" — so each variant would carry the genuine
+// sha512. Only the documented JSON types pass: refunded a boolean, the
+// other transaction fields strings, orderAmount an integer; every signed
+// field present.
+func TestV1SignedFieldTypes(t *testing.T) {
+	v := provisioned(t, &OPay{Secrets: webhookverify.Secrets{docKey}})
+	without := func(body, member string) string {
+		if !strings.Contains(body, member) {
+			t.Fatalf("%s not in %s", member, body)
+		}
+		return strings.Replace(body, member, "", 1)
+	}
+	// empty: the documentation's payload with currency and token "",
+	// validly signed.
+	emptyPayload := strings.Replace(strings.Replace(docPayload, `"currency":"NGN"`, `"currency":""`, 1),
+		`"token":"220507145660712931829"`, `"token":""`, 1)
+	empty := `{"payload":` + emptyPayload + `,"sha512":"` + hmacHex(sha3512, docKey, sdkTransactionString("49160", "", "10023", false, "SUCCESS",
+		"2022-05-07T06:20:46Z", "", "220507145660712931829")) + `"}`
+	if _, err := v.Verify(post(empty), []byte(empty), time.Now()); err != nil {
+		t.Fatalf("empty currency and token: %v", err)
+	}
+	tx := map[string]string{
+		`refunded "false"`: strings.Replace(docBody, `"refunded":false`, `"refunded":"false"`, 1),
+		`refunded null`:    strings.Replace(docBody, `"refunded":false`, `"refunded":null`, 1),
+		`refunded absent`:  without(docBody, `"refunded":false,`),
+		`currency null`:    strings.Replace(empty, `"currency":""`, `"currency":null`, 1),
+		`currency absent`:  without(empty, `"currency":"",`),
+		`token null`:       strings.Replace(empty, `"token":""`, `"token":null`, 1),
+		`token absent`:     without(empty, `"token":"",`),
+	}
+	for name, body := range tx {
+		t.Run(name, func(t *testing.T) {
+			if _, err := v.Verify(post(body), []byte(body), time.Now()); !errors.Is(err, webhookverify.ErrMalformedBody) {
+				t.Fatalf("Verify = %v, want malformed_body", err)
+			}
+		})
+	}
+	// A refunded string "true", signed as Refunded:t, is refused: the
+	// type decides, not the value.
+	trueStr := strings.Replace(docPayload, `"refunded":false`, `"refunded":"true"`, 1)
+	trueBody := `{"payload":` + trueStr + `,"sha512":"` + hmacHex(sha3512, docKey, sdkTransactionString("49160", "NGN", "10023", true, "SUCCESS",
+		"2022-05-07T06:20:46Z", "220507145660712931829", "220507145660712931829")) + `"}`
+	if _, err := v.Verify(post(trueBody), []byte(trueBody), time.Now()); !errors.Is(err, webhookverify.ErrMalformedBody) {
+		t.Errorf(`refunded "true": %v, want malformed_body`, err)
+	}
+	unsigned := strings.Replace(docBody, `"displayedFailure":""`, `"displayedFailure":null`, 1)
+	if _, err := v.Verify(post(unsigned), []byte(unsigned), time.Now()); err != nil {
+		t.Errorf("an unsigned field of another type: %v", err)
+	}
+
+	payload := `{"orderNo":"1","merchantOrderNo":"m","merchantId":"","orderAmount":0,"serviceType":"airtime","orderStatus":"FAIL"}`
+	sig := hmacHex(sha3512, docKey, sdkBettingString("1", "m", "", 0, "airtime", "FAIL"))
+	bet := `{"payload":` + payload + `,"sha512":"` + sig + `"}`
+	vb := provisioned(t, &OPay{Secrets: webhookverify.Secrets{docKey}, Payload: PayloadBetting})
+	if _, err := vb.Verify(post(bet), []byte(bet), time.Now()); err != nil {
+		t.Fatalf("betting with orderAmount 0: %v", err)
+	}
+	for name, body := range map[string]string{
+		"orderAmount null":   strings.Replace(bet, `"orderAmount":0`, `"orderAmount":null`, 1),
+		"orderAmount absent": without(bet, `"orderAmount":0,`),
+		"merchantId null":    strings.Replace(bet, `"merchantId":""`, `"merchantId":null`, 1),
+		"merchantId absent":  without(bet, `"merchantId":"",`),
+	} {
+		t.Run("betting/"+name, func(t *testing.T) {
+			if _, err := vb.Verify(post(body), []byte(body), time.Now()); !errors.Is(err, webhookverify.ErrMalformedBody) {
+				t.Fatalf("Verify = %v, want malformed_body", err)
+			}
+		})
 	}
 }

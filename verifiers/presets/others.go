@@ -93,6 +93,7 @@ var others = []*Row{
 		Name: "linear", Title: "Linear",
 		Docs: "https://linear.app/developers/webhooks",
 		Proof: "no published vector; scheme from the official SDK (@linear/sdk LinearWebhookClient.verify: hex HMAC-SHA256 of the body); " +
+			"official SDK cross-check (@linear/sdk@98.0.0 LinearWebhookClient.parseData accepts our signature, refuses a tampered body); " +
 			"its 1-minute replay check reads webhookTimestamp from the body, which the engine cannot check: no tolerance is enforced",
 		Secret: "webhook signing secret", SecretEnv: "LINEAR_WEBHOOK_SECRET",
 		Scheme: generic.HMAC{

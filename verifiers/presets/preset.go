@@ -173,7 +173,7 @@ func (p *Preset) Provision(ctx caddy.Context) error {
 		p.hmac.Tolerance = p.Tolerance
 	}
 	p.hmac.FieldPaths = override(row.Scheme.FieldPaths, p.FieldPaths)
-	if err := p.hmac.Provision(ctx); err != nil {
+	if err := p.hmac.ProvisionScheme(ctx); err != nil {
 		return fmt.Errorf("%s: %s", row.Name, strings.TrimPrefix(err.Error(), "hmac: "))
 	}
 	if row.Challenge != nil && row.Challenge.Signed != nil {
@@ -201,7 +201,7 @@ func (p *Preset) provisionChallenge(ctx caddy.Context) error {
 	for i, s := range p.Secrets {
 		one := p.hmac
 		one.Secrets = webhookverify.Secrets{s}
-		if err := one.Provision(ctx); err != nil {
+		if err := one.ProvisionScheme(ctx); err != nil {
 			return fmt.Errorf("%s: %s", row.Name, strings.TrimPrefix(err.Error(), "hmac: "))
 		}
 		p.perKey[i] = one
@@ -285,6 +285,15 @@ func (p *Preset) Sign(r *http.Request, body []byte, now time.Time) ([]byte, erro
 		return body, nil
 	}
 	return p.hmac.Sign(r, body, now)
+}
+
+// RemoveCredential implements webhookverify.CredentialRemover: a token
+// row's header or query parameter is not forwarded. A signature is left
+// in place.
+func (p *Preset) RemoveCredential(r *http.Request) {
+	if p.row.Token != nil {
+		p.row.Token.Remove(r)
+	}
 }
 
 // Covers implements webhookverify.Coverer: a token covers nothing.
@@ -412,6 +421,7 @@ var (
 	_ webhookverify.SourceIPDefaulter  = (*Preset)(nil)
 	_ webhookverify.Challenger         = (*Preset)(nil)
 	_ webhookverify.UnsignedChallenger = (*Preset)(nil)
+	_ webhookverify.CredentialRemover  = (*Preset)(nil)
 	_ caddy.Provisioner                = (*Preset)(nil)
 	_ caddyfile.Unmarshaler            = (*Preset)(nil)
 )

@@ -4,6 +4,7 @@
 package tokenio
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/x509"
 	"encoding/base64"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"filippo.io/edwards25519"
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/tidwall/gjson"
@@ -215,8 +217,42 @@ func pathsEmpty(p *webhookverify.FieldPaths) bool {
 
 // ParsePublicKey reads an Ed25519 public key: 32 bytes in hex (64 digits),
 // base64 or base64url (with or without padding), or a PEM "PUBLIC KEY"
-// (SubjectPublicKeyInfo) block.
+// (SubjectPublicKeyInfo) block. It refuses degenerate keys (see
+// checkPublicKey).
 func ParsePublicKey(s string) (ed25519.PublicKey, error) {
+	pub, err := parsePublicKey(s)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPublicKey(pub); err != nil {
+		return nil, err
+	}
+	return pub, nil
+}
+
+// checkPublicKey refuses an Ed25519 public key that is not the canonical
+// encoding of a curve point, or whose point has small order (one of the 8
+// points that the cofactor 8 sends to the identity, the all-zero key
+// among them). crypto/ed25519 accepts such keys, and under them signatures
+// mean nothing: for the identity, R = identity and S = 0 verify any
+// message; for the all-zero key, one message in four. No genuine key is
+// either. The error never contains the key.
+func checkPublicKey(pub ed25519.PublicKey) error {
+	p, err := new(edwards25519.Point).SetBytes(pub)
+	if err != nil {
+		return fmt.Errorf("not an Ed25519 public key: the 32 bytes encode no curve point")
+	}
+	if !bytes.Equal(p.Bytes(), pub) {
+		return fmt.Errorf("not an Ed25519 public key: a non-canonical point encoding")
+	}
+	if new(edwards25519.Point).MultByCofactor(p).Equal(edwards25519.NewIdentityPoint()) == 1 {
+		return fmt.Errorf("degenerate Ed25519 public key of small order (e.g. all zeros), under which forged signatures verify: use Token.io's real public key")
+	}
+	return nil
+}
+
+// parsePublicKey decodes an Ed25519 public key without checking the point.
+func parsePublicKey(s string) (ed25519.PublicKey, error) {
 	s = strings.TrimSpace(s)
 	if strings.HasPrefix(s, "-----BEGIN") {
 		block, _ := pem.Decode([]byte(s))

@@ -451,3 +451,79 @@ func TestHandlerCaddyfile(t *testing.T) {
 		t.Errorf("New returns %T", mod.New())
 	}
 }
+
+// TestDegeneratePublicKeys: an Ed25519 public key of small order (or a
+// non-canonical encoding) makes signatures meaningless: for the identity
+// point, R = identity and S = 0 verify any message, and for the all-zero
+// key (a point of order 4) such a signature verifies one message in four.
+// Provision refuses them, with a message that names the problem.
+func TestDegeneratePublicKeys(t *testing.T) {
+	identity := mustHex("0100000000000000000000000000000000000000000000000000000000000000")
+	trivial := append(append([]byte(nil), identity...), make([]byte, 32)...)
+	if !ed25519.Verify(identity, []byte(webhookBody), trivial) {
+		t.Fatal("test premise: the trivial signature should verify under the identity key")
+	}
+	zero := make([]byte, 32)
+	forged := 0
+	for i := 0; i < 64; i++ {
+		body := []byte(webhookBody + strings.Repeat(" ", i))
+		for _, r := range [][]byte{identity, zero, mustHex("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"), mustHex("0000000000000000000000000000000000000000000000000000000000000080")} {
+			if ed25519.Verify(zero, body, append(append([]byte(nil), r...), make([]byte, 32)...)) {
+				forged++
+				break
+			}
+		}
+	}
+	if forged == 0 {
+		t.Fatal("test premise: S = 0 signatures should verify under the all-zero key for some bodies")
+	}
+
+	for name, key := range map[string]string{
+		"all-zero key (order 4)":              hex.EncodeToString(zero),
+		"all-zero key in base64url":           b64url(zero),
+		"identity (order 1)":                  hex.EncodeToString(identity),
+		"order 2 (y = -1)":                    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+		"order 8":                             "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+		"order 8, other sign":                 "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+		"identity, non-canonical (y = p + 1)": "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+	} {
+		t.Run(name, func(t *testing.T) {
+			err := (&TokenIO{Mode: ModeWebhook, PublicKeys: []string{b64url(rfc1Pub), key}}).Provision(caddy.Context{})
+			if err == nil || !strings.Contains(err.Error(), "public key #2") {
+				t.Fatalf("Provision error = %v, want public key #2 refused", err)
+			}
+			if _, err := ParsePublicKey(key); err == nil {
+				t.Fatalf("ParsePublicKey accepted %s", key)
+			}
+			var v TokenIO
+			if err := v.UnmarshalCaddyfile(caddyfile.NewTestDispenser("tokenio {\n mode webhook\n public_key " + key + "\n}")); err == nil {
+				t.Fatalf("UnmarshalCaddyfile accepted %s", key)
+			}
+		})
+	}
+	err := (&TokenIO{Mode: ModeWebhook, PublicKeys: []string{hex.EncodeToString(zero)}}).Provision(caddy.Context{})
+	if err == nil || !strings.Contains(err.Error(), "small order") {
+		t.Errorf("all-zero key: %v, want a message naming the small order", err)
+	}
+	// Every non-canonical encoding (y = p + k for k = 0…18, either sign of
+	// x) is refused, whether or not it decodes to a point.
+	for k := 0; k <= 18; k++ {
+		for _, sign := range []byte{0, 0x80} {
+			enc := make([]byte, 32)
+			enc[0] = byte(0xed + k)
+			for i := 1; i < 31; i++ {
+				enc[i] = 0xff
+			}
+			enc[31] = 0x7f | sign
+			if _, err := ParsePublicKey(hex.EncodeToString(enc)); err == nil {
+				t.Errorf("non-canonical encoding %x accepted", enc)
+			}
+		}
+	}
+	// Not a point on the curve at all.
+	if _, err := ParsePublicKey("0200000000000000000000000000000000000000000000000000000000000000"); err == nil {
+		t.Error("a y with no point accepted")
+	}
+	// Real keys load.
+	provisioned(t, &TokenIO{Mode: ModeWebhook, PublicKeys: []string{b64url(rfc1Pub), hex.EncodeToString(rfc2Pub)}})
+}
