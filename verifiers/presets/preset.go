@@ -173,6 +173,9 @@ func (p *Preset) Provision(ctx caddy.Context) error {
 		p.hmac.Tolerance = p.Tolerance
 	}
 	p.hmac.FieldPaths = override(row.Scheme.FieldPaths, p.FieldPaths)
+	if err := p.hmac.FieldPaths.CheckStatusMap(); err != nil {
+		return fmt.Errorf("%s: %w", row.Name, err)
+	}
 	if err := p.hmac.ProvisionScheme(ctx); err != nil {
 		return fmt.Errorf("%s: %s", row.Name, strings.TrimPrefix(err.Error(), "hmac: "))
 	}
@@ -360,6 +363,9 @@ func (p *Preset) DefaultAllowIPs() []string {
 func (p *Preset) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	row := p.row
 	d.Next() // provider name
+	if d.NextArg() {
+		return d.ArgErr()
+	}
 	for d.NextBlock(0) {
 		if ok, err := p.FieldPaths.UnmarshalCaddyfileOption(d); ok {
 			if err != nil {

@@ -149,6 +149,12 @@ func TestEveryRow(t *testing.T) {
 			if _, err := verifiertest.TryLoad(row.Name + " {\n secret s\n colour blue\n}"); err == nil || !strings.Contains(err.Error(), `unrecognized subdirective "colour"`) {
 				t.Errorf("an unknown subdirective: %v", err)
 			}
+			if _, err := verifiertest.TryLoad(row.Name + " extra {\n secret s\n}"); err == nil || !strings.Contains(err.Error(), "wrong argument count") {
+				t.Errorf("an argument after the provider: %v", err)
+			}
+			if _, err := verifiertest.TryLoad(row.Name + " {\n secret s\n status_path s\n status_map x great\n}"); err == nil || !strings.Contains(err.Error(), "great") {
+				t.Errorf("a bad status_map value: %v", err)
+			}
 		})
 	}
 }
