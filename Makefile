@@ -9,6 +9,10 @@ GO        ?= go
 CADDY     := bin/caddy
 MODULE    := github.com/caddy-webhook-verify/caddy-webhook-verify
 CADDY_VERSION := v2.11.9
+# The module's version that `caddy webhook version` prints for a build from
+# this checkout (a published dependency reports its own).
+MODULE_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+LDFLAGS   := -X $(MODULE)/module.linkedVersion=$(MODULE_VERSION)
 FUZZTIME  ?= 60s
 BENCHTIME ?= 1s
 
@@ -18,7 +22,7 @@ DEMO_ENV := DEMO_HMAC_SECRET=demo-hmac-secret-do-not-use DEMO_TOKEN=demo-token-d
 .PHONY: build run test unit integration generate bench bench-load fuzz xcaddy lint clean
 
 build:
-	$(GO) build -o $(CADDY) ./cmd/caddy
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(CADDY) ./cmd/caddy
 
 run: build
 	@echo "demo on http://127.0.0.1:8080 (echo upstream on :8081); see the README for the curls"
@@ -55,10 +59,14 @@ fuzz:
 	done
 
 # Builds Caddy the way users do, with xcaddy and this checkout as the plugin.
+# XCADDY_GO_BUILD_FLAGS replaces xcaddy's default flags, so they are repeated
+# here with the version added.
 xcaddy:
+	XCADDY_GO_BUILD_FLAGS="-ldflags '-w -s $(LDFLAGS)' -trimpath -tags nobadger,nomysql,nopgx" \
 	$(GO) tool xcaddy build $(CADDY_VERSION) --output bin/caddy-xcaddy \
 		--with $(MODULE)@v0.0.0-00010101000000-000000000000=./
 	./bin/caddy-xcaddy list-modules | grep webhook_verify
+	./bin/caddy-xcaddy webhook version
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -3,6 +3,7 @@ package integration
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"encoding/base64"
 	"fmt"
 	"net/http"
@@ -32,6 +33,10 @@ type providerCase struct {
 	// want holds the expected attributes (specversion, id, source, type,
 	// subject) and extensions; an empty value means "absent".
 	want map[string]string
+	// unsigned: the provider sends no credential (Token.io's redirects):
+	// the application gets Webhook-Verified: unsigned and no gateway
+	// signature.
+	unsigned bool
 }
 
 // envEnv is the environment every provider case's secrets come from.
@@ -173,10 +178,28 @@ func TestEnvelopeEveryProviderCloudEvents(t *testing.T) {
 					t.Errorf("body changed:\n got %q\nwant %q", r.Body, sent)
 				}
 
+				// A request that carried no credential is marked so, and the
+				// gateway does not vouch for it with its signature.
+				if pc.unsigned {
+					if v := r.Header.Values("Webhook-Verified"); len(v) != 1 || v[0] != "unsigned" {
+						t.Errorf("Webhook-Verified %q, want unsigned", v)
+					}
+					for _, name := range []string{"Webhook-Signature", "Webhook-Id", "Webhook-Timestamp"} {
+						if v := r.Header.Get(name); v != "" {
+							t.Errorf("%s %q: the gateway signed a request that carried no credential", name, v)
+						}
+					}
+				} else if v := r.Header.Values("Webhook-Verified"); len(v) != 1 || v[0] != "true" {
+					t.Errorf("Webhook-Verified %q, want true", v)
+				}
+
 				// The application verifies one scheme, whatever the provider:
 				// the official Standard Webhooks library accepts what it got,
 				// under either gateway secret, and the id is the event's.
 				for _, secret := range []string{gatewaySecret, gatewaySecretOld} {
+					if pc.unsigned {
+						break
+					}
 					wh, err := standardwebhooks.NewWebhook(secret)
 					if err != nil {
 						t.Fatal(err)
@@ -223,7 +246,7 @@ func TestEnvelopeEveryProviderCloudEvents(t *testing.T) {
 				if attrs["id"] == "" || attrs["time"] == "" {
 					t.Errorf("id and time are always set: %v", attrs)
 				}
-				if id := r.Header.Get("Webhook-Id"); id != attrs["id"] {
+				if id := r.Header.Get("Webhook-Id"); !pc.unsigned && id != attrs["id"] {
 					t.Errorf("webhook-id %q, want ce-id %q", id, attrs["id"])
 				}
 			})
@@ -365,6 +388,75 @@ func TestSignVerifyEveryRow(t *testing.T) {
 			out, err := verify.Output()
 			if err != nil || !strings.HasPrefix(string(out), "verified: yes") {
 				t.Fatalf("verify: %v\n%s\nof\n%s", err, out, signed)
+			}
+		})
+	}
+}
+
+// TestEnvelopeStructuredBodyIsNew: in envelope structured the upstream
+// receives a new body, so nothing that described or signed the provider's
+// bytes may come with it. A gzip body arrives as sent in data_base64, with
+// contentencoding gzip and no Content-Encoding header; a JSON body that is
+// not UTF-8 arrives in data_base64, never re-encoded in data; the
+// provider's signature header is gone, and the gateway's signature covers
+// the document.
+func TestEnvelopeStructuredBodyIsNew(t *testing.T) {
+	up := newUpstream(t)
+	site := "\twebhook_verify hmac {\n\t\tsecret {env.HMAC_SECRET}\n\t\theader X-Signature\n\t\tprefix sha256=\n\t\tenvelope structured\n" +
+		"\t\tforward_signature {env.GATEWAY_SECRET}\n\t}\n\treverse_proxy {UPSTREAM}\n"
+	c := startCaddy(t, "", site, up.Addr, envelopeEnv...)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(`{"id":"evt_gz","status":"paid"}`))
+	zw.Close()
+	for _, tc := range []struct {
+		name     string
+		body     []byte
+		header   []string
+		encoding string
+		inData   bool
+	}{
+		{"gzip", gz.Bytes(), []string{"Content-Encoding", "gzip", "Content-MD5", "bm90LXRoZS1uZXctYm9keQ=="}, "gzip", false},
+		{"JSON not UTF-8", []byte("{\"id\":\"evt_latin1\",\"name\":\"Jos\xe9\"}"), nil, "", false},
+		{"JSON", []byte(`{"id":"evt_plain"}`), nil, "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			up.Reset()
+			hd := h(append([]string{"Content-Type", "application/json", "X-Signature", githubStyle("hmac-secret", tc.body)}, tc.header...)...)
+			if code, text := send(t, http.MethodPost, c.URL+"/", tc.body, hd); code != 200 {
+				t.Fatalf("got %d %q", code, text)
+			}
+			got := up.Received()
+			if len(got) != 1 {
+				t.Fatalf("the upstream got %d requests", len(got))
+			}
+			r := got[0]
+			for _, name := range []string{"Content-Encoding", "Content-Md5", "X-Signature"} {
+				if v := r.Header.Get(name); v != "" {
+					t.Errorf("%s %q reached the upstream, which does not get the body it describes", name, v)
+				}
+			}
+			wh, _ := standardwebhooks.NewWebhook(gatewaySecret)
+			if err := wh.Verify(r.Body, r.Header); err != nil {
+				t.Errorf("gateway signature: %v", err)
+			}
+			upReq := httptest.NewRequest(r.Method, r.URI, bytes.NewReader(r.Body))
+			upReq.Header = r.Header
+			event, err := cehttp.NewEventFromHTTPRequest(upReq)
+			if err != nil {
+				t.Fatalf("the CloudEvents SDK cannot read it: %v\n%s", err, r.Body)
+			}
+			if !bytes.Equal(event.Data(), tc.body) {
+				t.Errorf("event data %q, want the body as sent %q", event.Data(), tc.body)
+			}
+			if enc := fmt.Sprint(event.Extensions()["contentencoding"]); tc.encoding != "" && enc != tc.encoding {
+				t.Errorf("contentencoding %q, want %q", enc, tc.encoding)
+			}
+			if tc.encoding == "" && event.Extensions()["contentencoding"] != nil {
+				t.Errorf("contentencoding %v on a body sent without one", event.Extensions()["contentencoding"])
+			}
+			if in := bytes.Contains(r.Body, []byte(`"data":`)); in != tc.inData {
+				t.Errorf("body in data: %v, want %v: %s", in, tc.inData, r.Body)
 			}
 		})
 	}

@@ -723,6 +723,9 @@ func TestHostileInputsPositiveControls(t *testing.T) {
 		req   hostileRequest
 		// sent is the body the upstream must receive; default req.body.
 		sent []byte
+		// unsigned: no credential was checked (Token.io's redirects), so
+		// the upstream gets Webhook-Verified: unsigned, not true.
+		unsigned bool
 	}{
 		{name: "hmac/header name in another case", req: hostileRequest{target: "/hmac", body: body, header: http.Header{"x-SIGNATURE": {githubStyle(hostileHMACSecret, body)}}}},
 		// The generic hmac verifier accepts several signatures (key
@@ -750,10 +753,10 @@ func TestHostileInputsPositiveControls(t *testing.T) {
 		{name: "opay-v1/400-digit number in an unsigned field", req: hostileRequest{target: "/opay-v1",
 			body: hostileReplace(t, hostileOPayV1Body, `"fee":"737"`, `"fee":9`+strings.Repeat("0", 399))}},
 		{name: "opay-v2", req: hostileRequest{target: "/opay-v2", body: []byte(hostileOPayV2Body), header: hostileOPayV2(now.UnixMilli(), []byte(hostileOPayV2Body))}},
-		{name: "tokenio redirect", req: hostileRequest{method: http.MethodGet, target: "/tokenio?request-id=rq:5f2b9a&request_id=rq:5f2b9a&error=16"}},
-		{name: "tokenio redirect with credential-fields", req: hostileRequest{method: http.MethodGet,
+		{name: "tokenio redirect", unsigned: true, req: hostileRequest{method: http.MethodGet, target: "/tokenio?request-id=rq:5f2b9a&request_id=rq:5f2b9a&error=16"}},
+		{name: "tokenio redirect with credential-fields", unsigned: true, req: hostileRequest{method: http.MethodGet,
 			target: "/tokenio?request-id=rq:5f2b9a&request_id=rq:5f2b9a&credential-fields=" + b64([]byte(`{"fields":[]}`))}},
-		{name: "tokenio redirect POST", req: hostileRequest{target: "/tokenio", body: []byte(`{"request-id":"rq:5f2b9a","request_id":"rq:5f2b9a","error":5}`)}},
+		{name: "tokenio redirect POST", unsigned: true, req: hostileRequest{target: "/tokenio", body: []byte(`{"request-id":"rq:5f2b9a","request_id":"rq:5f2b9a","error":5}`)}},
 		{name: "tokenio webhook", req: hostileRequest{target: "/tokenio-webhook", body: []byte(hostileTokenIOBody), header: h("Token-Signature", hostileTokenIOSig([]byte(hostileTokenIOBody)))}},
 		{name: "flutterwave", req: hostileRequest{target: "/flutterwave", body: []byte(hostileFlwBody), header: h("Verif-Hash", hostileFlutterwaveSecret)}},
 		{name: "numipay (published vector)", needs: "numipay", req: hostileRequest{target: "/numipay", body: []byte(hostileNumipayBody), header: h("X-Signature", hostileNumipayVector)}},
@@ -783,7 +786,11 @@ func TestHostileInputsPositiveControls(t *testing.T) {
 			if len(got) != 1 || !bytes.Equal(got[0].Body, want) {
 				t.Fatalf("the upstream got %d request(s), want 1 with the body byte for byte", len(got))
 			}
-			if got[0].Header.Get("Webhook-Verified") != "true" || got[0].Header.Get("Ce-Id") == "forged" {
+			verified := "true"
+			if tt.unsigned {
+				verified = "unsigned"
+			}
+			if got[0].Header.Get("Webhook-Verified") != verified || got[0].Header.Get("Ce-Id") == "forged" {
 				t.Errorf("upstream headers %v", got[0].Header)
 			}
 		})
@@ -916,6 +923,58 @@ func TestHostileTrailers(t *testing.T) {
 			}
 			if s.header.Get("Ce-Type") == "com.forged.payment" {
 				t.Errorf("the upstream received the forged Ce-Type")
+			}
+		})
+	}
+}
+
+// TestHostileUnsignedRedirect forges Token.io redirect callbacks, which
+// carry no credential: anyone can send one of the right shape, with
+// headers claiming it verified and a signature of their own. The upstream
+// must be able to tell it from an authenticated webhook: it gets
+// Webhook-Verified: unsigned (never true), and no gateway signature
+// although forward_signature is set; {http.webhook.verified} is
+// "unsigned" too. error=0 (gRPC OK) is not a failed payment.
+func TestHostileUnsignedRedirect(t *testing.T) {
+	up := newUpstream(t)
+	site := "\thandle /tokenio {\n\t\twebhook_verify tokenio {\n\t\t\tforward_signature {env.GATEWAY_SECRET}\n\t\t}\n" +
+		"\t\treverse_proxy {UPSTREAM} {\n\t\t\theader_up X-Verified-Placeholder {http.webhook.verified}\n\t\t}\n\t}\n" + errorsAsText
+	c := startCaddy(t, "", site, up.Addr, "GATEWAY_SECRET="+gatewaySecret)
+	forged := h("Webhook-Verified", "true", "Webhook-Id", "rq:5f2b9a", "Webhook-Timestamp", "1700000000", "Webhook-Signature", "v1,c3Bvb2Zl")
+	for _, tc := range []struct {
+		name string
+		req  hostileRequest
+	}{
+		{"GET", hostileRequest{method: http.MethodGet, target: "/tokenio?request-id=rq:5f2b9a&request_id=rq:5f2b9a", header: forged}},
+		{"GET error=0", hostileRequest{method: http.MethodGet, target: "/tokenio?request-id=rq:5f2b9a&request_id=rq:5f2b9a&error=0", header: forged}},
+		{"POST", hostileRequest{target: "/tokenio", body: []byte(`{"request-id":"rq:5f2b9a","request_id":"rq:5f2b9a"}`), header: forged}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			up.Reset()
+			if status, text := tc.req.do(t, c.URL); status != 200 {
+				t.Fatalf("got %d %q, want 200 (the shape is right)", status, text)
+			}
+			got := up.Received()
+			if len(got) != 1 {
+				t.Fatalf("the upstream got %d requests, want 1", len(got))
+			}
+			hd := got[0].Header
+			if v := hd.Values("Webhook-Verified"); len(v) != 1 || v[0] != "unsigned" {
+				t.Errorf("Webhook-Verified %q, want unsigned", v)
+			}
+			if v := hd.Get("X-Verified-Placeholder"); v != "unsigned" {
+				t.Errorf("{http.webhook.verified} = %q, want unsigned", v)
+			}
+			for _, name := range []string{"Webhook-Signature", "Webhook-Id", "Webhook-Timestamp"} {
+				if v := hd.Get(name); v != "" {
+					t.Errorf("%s %q reached the upstream: the gateway vouches for nothing here", name, v)
+				}
+			}
+			if v := hd.Get("Ce-Paymentstatus"); v != "" {
+				t.Errorf("ce-paymentstatus %q: the callback reports no failure", v)
+			}
+			if v := hd.Get("Ce-Type"); v != "io.token.callback.redirect" {
+				t.Errorf("ce-type %q, want io.token.callback.redirect", v)
 			}
 		})
 	}

@@ -28,11 +28,20 @@ var moreProviderCases = []providerCase{
 		query: "?request-id=rq:5f2b9a&request_id=rq:5f2b9a",
 		want: map[string]string{"id": "rq:5f2b9a", "type": "io.token.callback.redirect", "provider": "tokenio",
 			"paymentstatus": ""},
+		unsigned: true,
 	},
 	{
 		name: "tokenio-redirect-error", provider: "tokenio", method: "GET",
-		query: "?request-id=rq:5f2b9b&request_id=rq:5f2b9b&error=14&trace-id=t1&message=down",
-		want:  map[string]string{"id": "rq:5f2b9b", "type": "io.token.callback.error.unavailable", "paymentstatus": "failed"},
+		query:    "?request-id=rq:5f2b9b&request_id=rq:5f2b9b&error=14&trace-id=t1&message=down",
+		want:     map[string]string{"id": "rq:5f2b9b", "type": "io.token.callback.error.unavailable", "paymentstatus": "failed"},
+		unsigned: true,
+	},
+	{
+		// error=0 is gRPC's OK: not a failure.
+		name: "tokenio-redirect-error-0", provider: "tokenio", method: "GET",
+		query:    "?request-id=rq:5f2b9c&request_id=rq:5f2b9c&error=0",
+		want:     map[string]string{"id": "rq:5f2b9c", "type": "io.token.callback.redirect", "paymentstatus": ""},
+		unsigned: true,
 	},
 	{
 		name: "tokenio-webhook", provider: "tokenio",

@@ -25,15 +25,15 @@ import (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "webhook",
-		Usage: "sign|verify <provider> [flags]",
+		Usage: "sign|verify <provider> [flags] | version",
 		Short: "Tools for the webhook_verify handler",
 		Long: `
 Tools for the webhook_verify handler: 'caddy webhook sign' prints a signed
-request; 'caddy webhook verify' checks a captured one offline. See their
---help.
+request; 'caddy webhook verify' checks a captured one offline (see their
+--help); 'caddy webhook version' prints the module's version and Caddy's.
 `,
 		CobraFunc: func(cmd *cobra.Command) {
-			cmd.AddCommand(newSignCommand(), newVerifyCommand())
+			cmd.AddCommand(newSignCommand(), newVerifyCommand(), newVersionCommand())
 		},
 	})
 }
@@ -221,7 +221,7 @@ func runSign(cmd *cobra.Command, args []string) error {
 	defer cancel()
 	mod, err := ctx.LoadModule(&h, "VerifierRaw")
 	if err != nil {
-		return fmt.Errorf("loading provider %s: %w", provider, err)
+		return err // Caddy says "loading module '<provider>': …"
 	}
 	signer, ok := mod.(Signer)
 	if !ok {

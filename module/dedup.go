@@ -88,7 +88,7 @@ func (d *Dedup) provision(ctx caddy.Context, provider string, cov Coverage) erro
 	}
 	mod, err := ctx.LoadModule(d, "StoreRaw")
 	if err != nil {
-		return fmt.Errorf("dedup: loading store: %w", err)
+		return fmt.Errorf("dedup: %w", err) // Caddy says "loading module '<backend>': …"
 	}
 	store, ok := mod.(Store)
 	if !ok {

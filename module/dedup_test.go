@@ -441,7 +441,7 @@ func TestDedupProvisionErrors(t *testing.T) {
 		{`{"verifier":{"provider":"hmac","header":"X-S","secrets":["s"]},"dedup":{"in_flight":"100ms"}}`,
 			"use at least 1s"},
 		{`{"verifier":{"provider":"hmac","header":"X-S","secrets":["s"]},"dedup":{"store":{"backend":"nope"}}}`,
-			"dedup: loading store"},
+			"dedup: loading module 'nope'"},
 		{`{"verifier":{"provider":"hmac","header":"X-S","secrets":["s"]},"dedup":{"store":{"backend":"memory","max_keys":-1}}}`,
 			"max_keys -1 is negative"},
 	}

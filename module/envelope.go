@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/zeebo/blake3"
@@ -125,8 +126,18 @@ func (h *Handler) applyEnvelope(r *http.Request, repl *caddy.Replacer, ev Event,
 		}
 		return body
 	}
-	return structuredEvent(attrs, r.Header.Get("Content-Type"), body, r.Header)
+	if h.credHeaders != nil {
+		// They sign the provider's body, which is now inside another.
+		for _, name := range h.credHeaders {
+			r.Header.Del(name)
+		}
+	}
+	return structuredEvent(attrs, body, r.Header)
 }
+
+// bodyDescriptors are the headers that describe the bytes of the body as
+// sent: the structured body is a new one, which they do not describe.
+var bodyDescriptors = []string{"Content-Encoding", "Content-Md5", "Content-Digest", "Repr-Digest", "Digest"}
 
 func setEventPlaceholders(repl *caddy.Replacer, ev Event) {
 	repl.Set("http.webhook.event_id", ev.ID)
@@ -136,9 +147,20 @@ func setEventPlaceholders(repl *caddy.Replacer, ev Event) {
 }
 
 // structuredEvent builds a CloudEvents JSON document around body: "data"
-// holds a JSON body unchanged, "data_base64" any other body. It sets the
-// request's Content-Type to application/cloudevents+json.
-func structuredEvent(attrs []attribute, contentType string, body []byte, header http.Header) []byte {
+// holds a JSON body (valid UTF-8) unchanged, "data_base64" any other body,
+// and a body sent with a Content-Encoding (e.g. gzip) as sent, with the
+// encoding in the "contentencoding" extension. It sets the request's
+// Content-Type to application/cloudevents+json, and removes the headers
+// that described the old body (Content-Encoding, digests).
+func structuredEvent(attrs []attribute, body []byte, header http.Header) []byte {
+	contentType := header.Get("Content-Type")
+	encoding := strings.Join(header.Values("Content-Encoding"), ", ")
+	if strings.EqualFold(strings.TrimSpace(encoding), "identity") {
+		encoding = ""
+	}
+	for _, name := range bodyDescriptors {
+		header.Del(name)
+	}
 	var b strings.Builder
 	b.Grow(len(body) + 512)
 	b.WriteByte('{')
@@ -150,13 +172,21 @@ func structuredEvent(attrs []attribute, contentType string, body []byte, header 
 		b.Write(v)
 		b.WriteByte(',')
 	}
+	if encoding != "" {
+		v, _ := json.Marshal(encoding)
+		b.WriteString(`"contentencoding":`)
+		b.Write(v)
+		b.WriteByte(',')
+	}
 	if contentType != "" {
 		v, _ := json.Marshal(contentType)
 		b.WriteString(`"datacontenttype":`)
 		b.Write(v)
 		b.WriteByte(',')
 	}
-	if json.Valid(body) {
+	// json.Valid accepts strings that are not UTF-8, which a JSON document
+	// (RFC 8259) must be: such a body travels as bytes.
+	if encoding == "" && json.Valid(body) && utf8.Valid(body) {
 		b.WriteString(`"data":`)
 		b.Write(body)
 	} else {

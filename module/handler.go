@@ -42,6 +42,9 @@ const DefaultMaxBody = 1 << 20
 // 405) and never reaches the next handler, unless enforce is false (shadow
 // mode): then it is logged, counted and forwarded with
 // Webhook-Verified: false. The body size limit applies in both modes.
+// A request whose verifier checks no credential (Coverage.Unsigned:
+// Token.io's browser redirects) is forwarded, once its shape passed, with
+// Webhook-Verified: unsigned, and is not signed with forward_signature.
 // A shared token (see CredentialRemover) is removed from a verified
 // request before it is forwarded, in enforce mode only.
 type Handler struct {
@@ -89,7 +92,9 @@ type Handler struct {
 	// upstream receives, so that the application verifies one scheme
 	// whatever the provider. Placeholders such as {env.GATEWAY_SECRET} are
 	// resolved when the config loads. Requests forwarded unverified (enforce
-	// off) are not signed.
+	// off) are not signed, nor are those of a verifier that checks no
+	// credential (Webhook-Verified: unsigned, e.g. Token.io's redirects):
+	// the gateway cannot vouch for who sent them.
 	ForwardSignature Secrets `json:"forward_signature,omitempty"`
 
 	provider    string
@@ -101,6 +106,7 @@ type Handler struct {
 	challenger  Challenger         // nil unless the verifier answers signed challenges
 	unsigned    UnsignedChallenger // nil unless it answers unsigned ones
 	remover     CredentialRemover  // nil unless the credential is a shared token
+	credHeaders []string           // the signature headers, removed in structured mode
 	allow       []netip.Prefix
 	enforce     bool
 	maxBody     int64
@@ -128,7 +134,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	}
 	mod, err := ctx.LoadModule(h, "VerifierRaw")
 	if err != nil {
-		return fmt.Errorf("loading verifier: %w", err)
+		return err // Caddy says "loading module '<provider>': …"
 	}
 	v, ok := mod.(Verifier)
 	if !ok {
@@ -143,6 +149,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	h.challenger, _ = v.(Challenger)
 	h.unsigned, _ = v.(UnsignedChallenger)
 	h.remover, _ = v.(CredentialRemover)
+	if c, ok := v.(CredentialHeaderer); ok {
+		h.credHeaders = c.CredentialHeaders()
+	}
 
 	allow := h.AllowIPs
 	if d, ok := v.(SourceIPDefaulter); ok && len(allow) == 0 {
@@ -175,6 +184,10 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if len(h.ForwardSignature) > 0 {
 		if h.forwardSig, err = newForwardSigner(h.ForwardSignature); err != nil {
 			return err
+		}
+		if h.coverage.Unsigned {
+			h.logger.Warn("forward_signature is set, but this provider's requests carry no credential: they are forwarded unsigned, with Webhook-Verified: unsigned",
+				zap.String("provider", h.provider))
 		}
 	}
 	h.metrics, err = newMetrics(ctx.GetMetricsRegistry())
@@ -272,13 +285,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		return next.ServeHTTP(w, r)
 	}
 
-	repl.Set("http.webhook.verified", true)
+	// Only a checked credential makes a request verified; one that
+	// carries none passed a shape check, which anyone can pass.
+	verified := "true"
+	if h.coverage.Unsigned {
+		verified = "unsigned"
+	}
+	repl.Set("http.webhook.verified", verified)
 	h.metrics.requests.WithLabelValues(h.provider, "verified", "").Inc()
 	if h.remover != nil && h.enforce {
 		// A shared token is the whole proof: it stops here.
 		h.remover.RemoveCredential(r)
 	}
-	r.Header.Set("Webhook-Verified", "true")
+	r.Header.Set("Webhook-Verified", verified)
 	// One digest of the raw body, made when first needed, serves both the
 	// envelope's id and the dedup key.
 	digest := &bodyDigest{provider: h.provider, r: r, body: forward}
@@ -289,7 +308,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		repl.Set("http.webhook.dedup", dedupOff)
 	}
 	forward = h.applyEnvelope(r, repl, ev, digest, forward)
-	if h.forwardSig != nil {
+	if h.forwardSig != nil && !h.coverage.Unsigned {
 		h.forwardSig.sign(r.Header, forwardID(ev, digest), h.now(), forward)
 	}
 	body.forward(r, forward)

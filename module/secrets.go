@@ -20,8 +20,9 @@ type Secrets []string
 
 // Resolve replaces the placeholders of every secret. A placeholder that is
 // unknown or resolves to an empty value is an error: a verifier never runs
-// with an empty key. Errors name the secret by position and placeholder,
-// never by value.
+// with an empty key. Errors lead with the fix (the variable to export, the
+// file to fill) and name the secret by position and placeholder, never by
+// value.
 func (s Secrets) Resolve() ([][]byte, error) {
 	repl := caddy.NewReplacer()
 	keys := make([][]byte, 0, len(s))
@@ -31,12 +32,15 @@ func (s Secrets) Resolve() ([][]byte, error) {
 			// The replacer's message quotes the braced text, which is part
 			// of the secret when the secret is a literal: name the
 			// placeholder only when the value is nothing else.
-			if placeholderOnly.MatchString(raw) {
-				return nil, fmt.Errorf("secret #%d: placeholder %s is empty (or unset): export the variable for {env.NAME}, or create a non-empty file for {file./path}", i+1, raw)
+			if fix, ok := placeholderFix(raw); ok {
+				return nil, fmt.Errorf("%s: secret #%d is %s, which is %s", fix.action, i+1, raw, fix.unset)
 			}
-			return nil, fmt.Errorf("secret #%d has an unknown or empty placeholder: write {env.NAME} or {file./path}, and escape a literal brace as \\{", i+1)
+			return nil, fmt.Errorf("write {env.NAME} or {file./path}, or escape a literal brace as \\{: secret #%d has an unknown or empty placeholder", i+1)
 		}
 		if strings.TrimSpace(val) == "" {
+			if fix, ok := placeholderFix(raw); ok {
+				return nil, fmt.Errorf("%s: secret #%d is %s, which is empty (only whitespace)", fix.action, i+1, raw)
+			}
 			return nil, fmt.Errorf("secret #%d is empty: give a non-empty value, e.g. secret {env.WEBHOOK_SECRET}", i+1)
 		}
 		keys = append(keys, []byte(val))
@@ -51,7 +55,27 @@ func (s Secrets) Resolve() ([][]byte, error) {
 
 // placeholderOnly matches a value that is one placeholder and nothing
 // else: {env.X}, {file.X} or an adapt-time {$X} left unsubstituted.
-var placeholderOnly = regexp.MustCompile(`^\{((env|file)\.[^{}]+|\$[A-Za-z_][A-Za-z0-9_]*)\}$`)
+var placeholderOnly = regexp.MustCompile(`^\{(?:(env|file)\.([^{}]+)|\$([A-Za-z_][A-Za-z0-9_]*))\}$`)
+
+// A secretFix says how to give a placeholder secret its value: the action
+// that leads the error, and what is wrong when it resolved to nothing.
+type secretFix struct{ action, unset string }
+
+// placeholderFix is the fix for a secret that is one placeholder and
+// nothing else; ok is false for any other value.
+func placeholderFix(raw string) (fix secretFix, ok bool) {
+	m := placeholderOnly.FindStringSubmatch(raw)
+	switch {
+	case m == nil:
+		return fix, false
+	case m[1] == "env":
+		return secretFix{"export " + m[2], "unset or empty (or use {file./path})"}, true
+	case m[1] == "file":
+		return secretFix{"put the secret in " + m[2], "missing, unreadable or empty"}, true
+	default: // {$X}, which only a Caddyfile substitutes, when it is read
+		return secretFix{"write {env." + m[3] + "}", "substituted only while a Caddyfile is read"}, true
+	}
+}
 
 // QuietSecretWarnings turns off the load-time warnings about weak and
 // literal secrets: the command-line tools, which take secrets on their

@@ -46,3 +46,26 @@ func TestSecretWeaknesses(t *testing.T) {
 		}
 	}
 }
+
+// A placeholder that resolves to nothing gives an error that leads with
+// the fix and names the variable or the file.
+func TestResolveErrorLeadsWithTheFix(t *testing.T) {
+	t.Setenv("WV_BLANK_SECRET", " ")
+	tests := []struct{ raw, want string }{
+		{"{env.WV_NOT_SET_ANYWHERE}", "export WV_NOT_SET_ANYWHERE: secret #1 is {env.WV_NOT_SET_ANYWHERE}, which is unset or empty (or use {file./path})"},
+		{"{env.WV_BLANK_SECRET}", "export WV_BLANK_SECRET: secret #1 is {env.WV_BLANK_SECRET}, which is empty (only whitespace)"},
+		{"{file./nonexistent/wv-secret}", "put the secret in /nonexistent/wv-secret: secret #1 is {file./nonexistent/wv-secret}, which is missing, unreadable or empty"},
+		{"{$WV_SECRET}", "write {env.WV_SECRET}: secret #1 is {$WV_SECRET}, which is substituted only while a Caddyfile is read"},
+		{"pre-{env.WV_NOT_SET_ANYWHERE}", `write {env.NAME} or {file./path}, or escape a literal brace as \{: secret #1 has an unknown or empty placeholder`},
+	}
+	for _, tt := range tests {
+		_, err := Secrets{tt.raw}.Resolve()
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("%s:\n got %v\nwant %s", tt.raw, err, tt.want)
+		}
+	}
+	_, err := Secrets{"{env.WV_NOT_SET_ANYWHERE}"}.ResolveRequired("hmac")
+	if want := "hmac: export WV_NOT_SET_ANYWHERE: "; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("ResolveRequired: %v, want it to begin %q", err, want)
+	}
+}

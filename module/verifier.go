@@ -45,11 +45,21 @@ type Coverage struct {
 	// Tolerance is how long a signed timestamp stays acceptable; zero when
 	// no time is signed. The dedup window must be at least as long.
 	Tolerance time.Duration
+
+	// Unsigned: the request carries no credential at all (Token.io's
+	// browser redirects): the verifier checks only its shape, so anyone
+	// can send one that passes. The handler forwards such a request with
+	// Webhook-Verified: unsigned and {http.webhook.verified} "unsigned",
+	// never "true", and does not sign it with forward_signature: the
+	// gateway cannot vouch for who sent it. A shared token or an allowed
+	// source address is a credential: this is false for them.
+	Unsigned bool
 }
 
 // Coverer is implemented by verifiers whose credential covers anything of
-// the request. A verifier that does not implement it is taken to cover
-// nothing: a shared token, which anyone who holds it can send with any body.
+// the request, or that check no credential (Coverage.Unsigned). A verifier
+// that does not implement it is taken to cover nothing: a shared token,
+// which anyone who holds it can send with any body.
 type Coverer interface {
 	Covers() Coverage
 }
@@ -143,6 +153,18 @@ type Challenger interface {
 // reveal nothing the request did not carry.
 type UnsignedChallenger interface {
 	UnsignedChallenge(r *http.Request, body []byte) *ChallengeResponse
+}
+
+// CredentialHeaderer is implemented by verifiers whose credential is
+// carried in request headers and signs the body: the signature, and any
+// signed timestamp or nonce sent beside it. CredentialHeaders names them.
+// In envelope structured the upstream receives a new body (the CloudEvents
+// document), which they do not sign: the handler removes them from a
+// verified request before it forwards it, so that the application is not
+// tempted to check them against the wrong bytes (forward_signature signs
+// the new body). In binary mode the body is unchanged and they are kept.
+type CredentialHeaderer interface {
+	CredentialHeaders() []string
 }
 
 // CredentialRemover is implemented by verifiers of providers whose

@@ -203,7 +203,7 @@ func loadVerifier(raw json.RawMessage) (Verifier, func(), error) {
 	mod, err := ctx.LoadModule(&holder, "VerifierRaw")
 	if err != nil {
 		cancel()
-		return nil, nil, fmt.Errorf("loading the verifier: %w", err)
+		return nil, nil, err // Caddy says "loading module '<provider>': …"
 	}
 	v, ok := mod.(Verifier)
 	if !ok {

@@ -910,11 +910,24 @@ func (v *HMAC) Covers() webhookverify.Coverage {
 	return cov
 }
 
+// CredentialHeaders implements webhookverify.CredentialHeaderer: the
+// signature header and the timestamp header, when one is configured.
+func (v *HMAC) CredentialHeaders() []string {
+	var out []string
+	for _, name := range []string{v.Header, v.TimestampHeader} {
+		if name != "" {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
 // Interface guards
 var (
-	_ webhookverify.Verifier = (*HMAC)(nil)
-	_ webhookverify.Coverer  = (*HMAC)(nil)
-	_ webhookverify.Signer   = (*HMAC)(nil)
-	_ caddy.Provisioner      = (*HMAC)(nil)
-	_ caddyfile.Unmarshaler  = (*HMAC)(nil)
+	_ webhookverify.Verifier           = (*HMAC)(nil)
+	_ webhookverify.Coverer            = (*HMAC)(nil)
+	_ webhookverify.CredentialHeaderer = (*HMAC)(nil)
+	_ webhookverify.Signer             = (*HMAC)(nil)
+	_ caddy.Provisioner                = (*HMAC)(nil)
+	_ caddyfile.Unmarshaler            = (*HMAC)(nil)
 )

@@ -299,6 +299,16 @@ func (p *Preset) RemoveCredential(r *http.Request) {
 	}
 }
 
+// CredentialHeaders implements webhookverify.CredentialHeaderer: the
+// row's signature and timestamp headers (a token row's credential is
+// removed by RemoveCredential instead).
+func (p *Preset) CredentialHeaders() []string {
+	if p.row.Token != nil {
+		return nil
+	}
+	return p.hmac.CredentialHeaders()
+}
+
 // Covers implements webhookverify.Coverer: a token covers nothing.
 func (p *Preset) Covers() webhookverify.Coverage {
 	if p.row.Token != nil {
@@ -428,6 +438,7 @@ var (
 	_ webhookverify.Challenger         = (*Preset)(nil)
 	_ webhookverify.UnsignedChallenger = (*Preset)(nil)
 	_ webhookverify.CredentialRemover  = (*Preset)(nil)
+	_ webhookverify.CredentialHeaderer = (*Preset)(nil)
 	_ caddy.Provisioner                = (*Preset)(nil)
 	_ caddyfile.Unmarshaler            = (*Preset)(nil)
 )

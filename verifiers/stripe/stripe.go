@@ -374,6 +374,9 @@ func (v *Stripe) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	return nil
 }
 
+// CredentialHeaders implements webhookverify.CredentialHeaderer.
+func (v *Stripe) CredentialHeaders() []string { return []string{SignatureHeader} }
+
 // Covers implements webhookverify.Coverer: the signature covers the
 // timestamp and the raw body, from which the event id is read.
 func (v *Stripe) Covers() webhookverify.Coverage {
@@ -382,9 +385,10 @@ func (v *Stripe) Covers() webhookverify.Coverage {
 
 // Interface guards
 var (
-	_ webhookverify.Verifier = (*Stripe)(nil)
-	_ webhookverify.Coverer  = (*Stripe)(nil)
-	_ webhookverify.Signer   = (*Stripe)(nil)
-	_ caddy.Provisioner      = (*Stripe)(nil)
-	_ caddyfile.Unmarshaler  = (*Stripe)(nil)
+	_ webhookverify.Verifier           = (*Stripe)(nil)
+	_ webhookverify.Coverer            = (*Stripe)(nil)
+	_ webhookverify.CredentialHeaderer = (*Stripe)(nil)
+	_ webhookverify.Signer             = (*Stripe)(nil)
+	_ caddy.Provisioner                = (*Stripe)(nil)
+	_ caddyfile.Unmarshaler            = (*Stripe)(nil)
 )

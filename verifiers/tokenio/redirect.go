@@ -194,12 +194,17 @@ func (cb *callback) check() (webhookverify.Event, error) {
 		ev.Status = webhookverify.StatusPending
 	}
 	if cb.has[pError] {
-		name := GRPCCodeName(parseCode(cb.vals[pError]))
-		if name == "" {
+		code := parseCode(cb.vals[pError])
+		name := GRPCCodeName(code)
+		switch {
+		case name == "":
 			return ev, fmt.Errorf("%w: error is not a gRPC status code (0 to 16)", webhookverify.ErrMalformedRequest)
+		case code != 0:
+			ev.Type = TypeRedirectError + "." + strings.ToLower(name)
+			ev.Status = webhookverify.StatusFailed
 		}
-		ev.Type = TypeRedirectError + "." + strings.ToLower(name)
-		ev.Status = webhookverify.StatusFailed
+		// error=0 is gRPC's OK: no error, so the callback is a plain
+		// redirect, with no status.
 	}
 	return ev, nil
 }

@@ -80,8 +80,13 @@ func TestVerifyRedirect(t *testing.T) {
 		{name: "error as a JSON string", req: must(post("", `{"request-id":"rq:a:b","request_id":"rq:a:b","error":"5"}`)),
 			body: `{"request-id":"rq:a:b","request_id":"rq:a:b","error":"5"}`,
 			ev:   webhookverify.Event{ID: "rq:a:b", Type: "io.token.callback.error.not_found", Status: webhookverify.StatusFailed}},
-		{name: "error 0 and 16", req: get(rq + "&error=16"),
+		{name: "error 16", req: get(rq + "&error=16"),
 			ev: webhookverify.Event{ID: "rq:a:b", Type: "io.token.callback.error.unauthenticated", Status: webhookverify.StatusFailed}},
+		// error=0 is gRPC's OK: no error, no failed status.
+		{name: "error 0 (OK) is no failure", req: get(rq + "&error=0"),
+			ev: webhookverify.Event{ID: "rq:a:b", Type: TypeRedirect}},
+		{name: "error 0 (OK) as a JSON number", req: must(post("", `{"request-id":"rq:a:b","request_id":"rq:a:b","error":0}`)),
+			body: `{"request-id":"rq:a:b","request_id":"rq:a:b","error":0}`, ev: webhookverify.Event{ID: "rq:a:b", Type: TypeRedirect}},
 		{name: "v2 without state", req: get("member-id=m:1&payment-id=pm2:2"),
 			ev: webhookverify.Event{ID: "pm2:2", Type: TypeRedirect}},
 		{name: "padded credential-fields", req: get(rq + "&credential-fields=" + base64.URLEncoding.EncodeToString([]byte(`{"fields":[]}`))),
@@ -168,5 +173,13 @@ func TestGRPCCodeName(t *testing.T) {
 		if got := GRPCCodeName(n); got != want {
 			t.Errorf("GRPCCodeName(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+// Redirect callbacks carry no credential: the handler must not forward
+// them as verified.
+func TestCoversRedirectIsUnsigned(t *testing.T) {
+	if c := provisioned(t, &TokenIO{}).Covers(); c != (webhookverify.Coverage{Unsigned: true}) {
+		t.Errorf("redirect Covers() = %+v, want Unsigned only", c)
 	}
 }

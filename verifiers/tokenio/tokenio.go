@@ -84,8 +84,11 @@ const (
 // io.token.callback.credentials when credential-fields is present (status
 // pending: more credentials are needed), or
 // io.token.callback.error.<grpc code name> when error is present (status
-// failed, e.g. io.token.callback.error.not_found for 5); otherwise no
-// status: the callback does not carry the payment's result.
+// failed, e.g. io.token.callback.error.not_found for 5; error=0, gRPC's
+// OK, is no error: io.token.callback.redirect, no status); otherwise no
+// status: the callback does not carry the payment's result. The handler
+// forwards redirect callbacks with Webhook-Verified: unsigned (see
+// Covers).
 //
 // Mode webhook checks Token.io's server-to-server webhooks (POST): an
 // Ed25519 signature of the raw body in the token-signature header,
@@ -598,20 +601,31 @@ func (v *TokenIO) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	return nil
 }
 
+// CredentialHeaders implements webhookverify.CredentialHeaderer: the
+// signature header of mode webhook; redirect callbacks carry none.
+func (v *TokenIO) CredentialHeaders() []string {
+	if v.Mode == ModeWebhook {
+		return []string{v.Header}
+	}
+	return nil
+}
+
 // Covers implements webhookverify.Coverer: webhooks are signed over
-// the raw body; redirect callbacks carry no credential.
+// the raw body; redirect callbacks carry no credential (Unsigned), so the
+// handler forwards them with Webhook-Verified: unsigned.
 func (v *TokenIO) Covers() webhookverify.Coverage {
 	if v.Mode == ModeWebhook {
 		return webhookverify.Coverage{EventID: true, Body: true}
 	}
-	return webhookverify.Coverage{}
+	return webhookverify.Coverage{Unsigned: true}
 }
 
 // Interface guards
 var (
-	_ webhookverify.Verifier = (*TokenIO)(nil)
-	_ webhookverify.Coverer  = (*TokenIO)(nil)
-	_ webhookverify.Signer   = (*TokenIO)(nil)
-	_ caddy.Provisioner      = (*TokenIO)(nil)
-	_ caddyfile.Unmarshaler  = (*TokenIO)(nil)
+	_ webhookverify.Verifier           = (*TokenIO)(nil)
+	_ webhookverify.Coverer            = (*TokenIO)(nil)
+	_ webhookverify.CredentialHeaderer = (*TokenIO)(nil)
+	_ webhookverify.Signer             = (*TokenIO)(nil)
+	_ caddy.Provisioner                = (*TokenIO)(nil)
+	_ caddyfile.Unmarshaler            = (*TokenIO)(nil)
 )
