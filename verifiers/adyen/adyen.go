@@ -619,11 +619,20 @@ func (v *Adyen) Covers() webhookverify.Coverage {
 	return webhookverify.Coverage{EventID: true}
 }
 
+// CredentialHeaders implements webhookverify.CredentialHeaderer: the banking scheme's signature header.
+func (v *Adyen) CredentialHeaders() []string {
+	if v.Scheme == SchemeBanking {
+		return []string{HeaderHmacSignature}
+	}
+	return nil // notifications carry theirs in the body
+}
+
 // Interface guards
 var (
-	_ webhookverify.Verifier = (*Adyen)(nil)
-	_ webhookverify.Coverer  = (*Adyen)(nil)
-	_ webhookverify.Signer   = (*Adyen)(nil)
-	_ caddy.Provisioner      = (*Adyen)(nil)
-	_ caddyfile.Unmarshaler  = (*Adyen)(nil)
+	_ webhookverify.Verifier           = (*Adyen)(nil)
+	_ webhookverify.CredentialHeaderer = (*Adyen)(nil)
+	_ webhookverify.Coverer            = (*Adyen)(nil)
+	_ webhookverify.Signer             = (*Adyen)(nil)
+	_ caddy.Provisioner                = (*Adyen)(nil)
+	_ caddyfile.Unmarshaler            = (*Adyen)(nil)
 )

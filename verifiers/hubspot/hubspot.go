@@ -244,11 +244,17 @@ func (v *HubSpot) Covers() webhookverify.Coverage {
 	return webhookverify.Coverage{EventID: true, Body: true, Tolerance: time.Duration(v.Tolerance)}
 }
 
+// CredentialHeaders implements webhookverify.CredentialHeaderer: the signature and its timestamp.
+func (v *HubSpot) CredentialHeaders() []string {
+	return []string{HeaderSignature, HeaderTimestamp}
+}
+
 // Interface guards
 var (
-	_ webhookverify.Verifier = (*HubSpot)(nil)
-	_ webhookverify.Coverer  = (*HubSpot)(nil)
-	_ webhookverify.Signer   = (*HubSpot)(nil)
-	_ caddy.Provisioner      = (*HubSpot)(nil)
-	_ caddyfile.Unmarshaler  = (*HubSpot)(nil)
+	_ webhookverify.Verifier           = (*HubSpot)(nil)
+	_ webhookverify.CredentialHeaderer = (*HubSpot)(nil)
+	_ webhookverify.Coverer            = (*HubSpot)(nil)
+	_ webhookverify.Signer             = (*HubSpot)(nil)
+	_ caddy.Provisioner                = (*HubSpot)(nil)
+	_ caddyfile.Unmarshaler            = (*HubSpot)(nil)
 )

@@ -206,11 +206,17 @@ func (v *Korapay) Covers() webhookverify.Coverage {
 	return webhookverify.Coverage{EventID: true}
 }
 
+// CredentialHeaders implements webhookverify.CredentialHeaderer: the signature.
+func (v *Korapay) CredentialHeaders() []string {
+	return []string{HeaderSignature}
+}
+
 // Interface guards
 var (
-	_ webhookverify.Verifier = (*Korapay)(nil)
-	_ webhookverify.Coverer  = (*Korapay)(nil)
-	_ webhookverify.Signer   = (*Korapay)(nil)
-	_ caddy.Provisioner      = (*Korapay)(nil)
-	_ caddyfile.Unmarshaler  = (*Korapay)(nil)
+	_ webhookverify.Verifier           = (*Korapay)(nil)
+	_ webhookverify.CredentialHeaderer = (*Korapay)(nil)
+	_ webhookverify.Coverer            = (*Korapay)(nil)
+	_ webhookverify.Signer             = (*Korapay)(nil)
+	_ caddy.Provisioner                = (*Korapay)(nil)
+	_ caddyfile.Unmarshaler            = (*Korapay)(nil)
 )

@@ -272,11 +272,17 @@ func (v *MercadoPago) Covers() webhookverify.Coverage {
 	return webhookverify.Coverage{EventID: true, Tolerance: time.Duration(v.Tolerance)}
 }
 
+// CredentialHeaders implements webhookverify.CredentialHeaderer: the signature.
+func (v *MercadoPago) CredentialHeaders() []string {
+	return []string{HeaderSignature}
+}
+
 // Interface guards
 var (
-	_ webhookverify.Verifier = (*MercadoPago)(nil)
-	_ webhookverify.Coverer  = (*MercadoPago)(nil)
-	_ webhookverify.Signer   = (*MercadoPago)(nil)
-	_ caddy.Provisioner      = (*MercadoPago)(nil)
-	_ caddyfile.Unmarshaler  = (*MercadoPago)(nil)
+	_ webhookverify.Verifier           = (*MercadoPago)(nil)
+	_ webhookverify.CredentialHeaderer = (*MercadoPago)(nil)
+	_ webhookverify.Coverer            = (*MercadoPago)(nil)
+	_ webhookverify.Signer             = (*MercadoPago)(nil)
+	_ caddy.Provisioner                = (*MercadoPago)(nil)
+	_ caddyfile.Unmarshaler            = (*MercadoPago)(nil)
 )

@@ -394,11 +394,17 @@ func (v *Nomba) Covers() webhookverify.Coverage {
 	return webhookverify.Coverage{EventID: true, Tolerance: time.Duration(v.Tolerance)}
 }
 
+// CredentialHeaders implements webhookverify.CredentialHeaderer: the signature, its copy, its algorithm and its timestamp.
+func (v *Nomba) CredentialHeaders() []string {
+	return []string{HeaderSignature, HeaderSigValue, HeaderAlgorithm, HeaderTimestamp}
+}
+
 // Interface guards
 var (
-	_ webhookverify.Verifier = (*Nomba)(nil)
-	_ webhookverify.Coverer  = (*Nomba)(nil)
-	_ webhookverify.Signer   = (*Nomba)(nil)
-	_ caddy.Provisioner      = (*Nomba)(nil)
-	_ caddyfile.Unmarshaler  = (*Nomba)(nil)
+	_ webhookverify.Verifier           = (*Nomba)(nil)
+	_ webhookverify.CredentialHeaderer = (*Nomba)(nil)
+	_ webhookverify.Coverer            = (*Nomba)(nil)
+	_ webhookverify.Signer             = (*Nomba)(nil)
+	_ caddy.Provisioner                = (*Nomba)(nil)
+	_ caddyfile.Unmarshaler            = (*Nomba)(nil)
 )

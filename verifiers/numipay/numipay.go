@@ -319,11 +319,17 @@ func (v *Numipay) Covers() webhookverify.Coverage {
 	return webhookverify.Coverage{EventID: true}
 }
 
+// CredentialHeaders implements webhookverify.CredentialHeaderer: the signature.
+func (v *Numipay) CredentialHeaders() []string {
+	return []string{v.header}
+}
+
 // Interface guards
 var (
-	_ webhookverify.Verifier = (*Numipay)(nil)
-	_ webhookverify.Coverer  = (*Numipay)(nil)
-	_ webhookverify.Signer   = (*Numipay)(nil)
-	_ caddy.Provisioner      = (*Numipay)(nil)
-	_ caddyfile.Unmarshaler  = (*Numipay)(nil)
+	_ webhookverify.Verifier           = (*Numipay)(nil)
+	_ webhookverify.CredentialHeaderer = (*Numipay)(nil)
+	_ webhookverify.Coverer            = (*Numipay)(nil)
+	_ webhookverify.Signer             = (*Numipay)(nil)
+	_ caddy.Provisioner                = (*Numipay)(nil)
+	_ caddyfile.Unmarshaler            = (*Numipay)(nil)
 )

@@ -415,12 +415,21 @@ func (v *Oktopay) Covers() webhookverify.Coverage {
 	return webhookverify.Coverage{}
 }
 
+// CredentialHeaders implements webhookverify.CredentialHeaderer: the HMAC header in hmac mode.
+func (v *Oktopay) CredentialHeaders() []string {
+	if v.Mode != ModeHMAC {
+		return nil // a key is a token, removed by RemoveCredential
+	}
+	return []string{v.header}
+}
+
 // Interface guards
 var (
-	_ webhookverify.Verifier          = (*Oktopay)(nil)
-	_ webhookverify.Coverer           = (*Oktopay)(nil)
-	_ webhookverify.Signer            = (*Oktopay)(nil)
-	_ webhookverify.CredentialRemover = (*Oktopay)(nil)
-	_ caddy.Provisioner               = (*Oktopay)(nil)
-	_ caddyfile.Unmarshaler           = (*Oktopay)(nil)
+	_ webhookverify.Verifier           = (*Oktopay)(nil)
+	_ webhookverify.CredentialHeaderer = (*Oktopay)(nil)
+	_ webhookverify.Coverer            = (*Oktopay)(nil)
+	_ webhookverify.Signer             = (*Oktopay)(nil)
+	_ webhookverify.CredentialRemover  = (*Oktopay)(nil)
+	_ caddy.Provisioner                = (*Oktopay)(nil)
+	_ caddyfile.Unmarshaler            = (*Oktopay)(nil)
 )

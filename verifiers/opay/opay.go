@@ -779,11 +779,20 @@ func (v *OPay) Covers() webhookverify.Coverage {
 	return webhookverify.Coverage{EventID: true}
 }
 
+// CredentialHeaders implements webhookverify.CredentialHeaderer: v2's signature and timestamp.
+func (v *OPay) CredentialHeaders() []string {
+	if v.Scheme != SchemeV2 {
+		return nil // v1 signs fields of the body
+	}
+	return []string{headerAuthorization, headerTimestamp}
+}
+
 // Interface guards
 var (
-	_ webhookverify.Verifier = (*OPay)(nil)
-	_ webhookverify.Coverer  = (*OPay)(nil)
-	_ webhookverify.Signer   = (*OPay)(nil)
-	_ caddy.Provisioner      = (*OPay)(nil)
-	_ caddyfile.Unmarshaler  = (*OPay)(nil)
+	_ webhookverify.Verifier           = (*OPay)(nil)
+	_ webhookverify.CredentialHeaderer = (*OPay)(nil)
+	_ webhookverify.Coverer            = (*OPay)(nil)
+	_ webhookverify.Signer             = (*OPay)(nil)
+	_ caddy.Provisioner                = (*OPay)(nil)
+	_ caddyfile.Unmarshaler            = (*OPay)(nil)
 )

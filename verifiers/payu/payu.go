@@ -316,11 +316,17 @@ func (v *PayU) Covers() webhookverify.Coverage {
 	return webhookverify.Coverage{EventID: true, Body: true}
 }
 
+// CredentialHeaders implements webhookverify.CredentialHeaderer: the signature, under either name.
+func (v *PayU) CredentialHeaders() []string {
+	return []string{HeaderSignature, HeaderXSignature}
+}
+
 // Interface guards
 var (
-	_ webhookverify.Verifier = (*PayU)(nil)
-	_ webhookverify.Coverer  = (*PayU)(nil)
-	_ webhookverify.Signer   = (*PayU)(nil)
-	_ caddy.Provisioner      = (*PayU)(nil)
-	_ caddyfile.Unmarshaler  = (*PayU)(nil)
+	_ webhookverify.Verifier           = (*PayU)(nil)
+	_ webhookverify.CredentialHeaderer = (*PayU)(nil)
+	_ webhookverify.Coverer            = (*PayU)(nil)
+	_ webhookverify.Signer             = (*PayU)(nil)
+	_ caddy.Provisioner                = (*PayU)(nil)
+	_ caddyfile.Unmarshaler            = (*PayU)(nil)
 )

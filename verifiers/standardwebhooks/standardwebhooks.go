@@ -348,13 +348,21 @@ func (v *StandardWebhooks) Covers() webhookverify.Coverage {
 	return webhookverify.Coverage{EventID: true, Body: true, Tolerance: time.Duration(v.Tolerance)}
 }
 
+// CredentialHeaders implements webhookverify.CredentialHeaderer: the
+// svix-* form of the headers (the webhook-* form is removed with every
+// inbound Webhook-* header).
+func (v *StandardWebhooks) CredentialHeaders() []string {
+	return []string{prefixSvix + "id", prefixSvix + "timestamp", prefixSvix + "signature"}
+}
+
 // Interface guards
 var (
-	_ webhookverify.Verifier = (*StandardWebhooks)(nil)
-	_ webhookverify.Coverer  = (*StandardWebhooks)(nil)
-	_ webhookverify.Signer   = (*StandardWebhooks)(nil)
-	_ caddy.Provisioner      = (*StandardWebhooks)(nil)
-	_ caddyfile.Unmarshaler  = (*StandardWebhooks)(nil)
+	_ webhookverify.Verifier           = (*StandardWebhooks)(nil)
+	_ webhookverify.CredentialHeaderer = (*StandardWebhooks)(nil)
+	_ webhookverify.Coverer            = (*StandardWebhooks)(nil)
+	_ webhookverify.Signer             = (*StandardWebhooks)(nil)
+	_ caddy.Provisioner                = (*StandardWebhooks)(nil)
+	_ caddyfile.Unmarshaler            = (*StandardWebhooks)(nil)
 
 	_ webhookverify.Verifier = (*Svix)(nil)
 	_ webhookverify.Signer   = (*Svix)(nil)

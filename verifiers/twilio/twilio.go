@@ -332,11 +332,17 @@ func (v *Twilio) Covers() webhookverify.Coverage {
 	return webhookverify.Coverage{EventID: true}
 }
 
+// CredentialHeaders implements webhookverify.CredentialHeaderer: the signature.
+func (v *Twilio) CredentialHeaders() []string {
+	return []string{HeaderSignature}
+}
+
 // Interface guards
 var (
-	_ webhookverify.Verifier = (*Twilio)(nil)
-	_ webhookverify.Coverer  = (*Twilio)(nil)
-	_ webhookverify.Signer   = (*Twilio)(nil)
-	_ caddy.Provisioner      = (*Twilio)(nil)
-	_ caddyfile.Unmarshaler  = (*Twilio)(nil)
+	_ webhookverify.Verifier           = (*Twilio)(nil)
+	_ webhookverify.CredentialHeaderer = (*Twilio)(nil)
+	_ webhookverify.Coverer            = (*Twilio)(nil)
+	_ webhookverify.Signer             = (*Twilio)(nil)
+	_ caddy.Provisioner                = (*Twilio)(nil)
+	_ caddyfile.Unmarshaler            = (*Twilio)(nil)
 )
