@@ -43,8 +43,10 @@ const TypeNotification = "com.mercadopago.notification"
 //
 //	id:<data.id>;request-id:<x-request-id>;ts:<ts>;
 //
-// where data.id is the query parameter of the notification URL (lowercased
-// when it is alphanumeric, as Mercado Pago's docs require) and a part whose
+// where data.id is the query parameter of the notification URL (as sent,
+// which is what the official SDK signs, or lowercased when it is
+// alphanumeric, which is what Mercado Pago's docs say: either verifies)
+// and a part whose
 // value is absent is left out, as the docs say. A ';' in data.id or
 // x-request-id is refused (400), so that no manifest reads as another. ts is Unix seconds (or
 // milliseconds, with 13 digits or more) and must be within tolerance of now.
@@ -130,8 +132,8 @@ func parseSignature(h string) (ts string, sig []byte, err error) {
 	return ts, sig, nil
 }
 
-// dataID returns the data.id query parameter, lowercased when it is
-// alphanumeric, and whether it is present.
+// dataID returns the data.id query parameter as sent, and whether it is
+// present.
 func dataID(r *http.Request) (string, bool, error) {
 	_, raw, _ := strings.Cut(webhookverify.RequestTarget(r), "?")
 	q, err := url.ParseQuery(raw)
@@ -146,18 +148,20 @@ func dataID(r *http.Request) (string, bool, error) {
 		return "", false, fmt.Errorf("%w: %d %s query parameters", webhookverify.ErrMalformedRequest, len(ids), ParamDataID)
 	}
 	id := ids[0]
-	alnum := id != ""
+	return id, id != "", nil
+}
+
+// lowerAlnum returns an alphanumeric id in lower case, as the docs have it
+// signed, and whether that differs from id.
+func lowerAlnum(id string) (string, bool) {
 	for i := 0; i < len(id); i++ {
 		c := id[i]
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
-			alnum = false
-			break
+			return id, false
 		}
 	}
-	if alnum {
-		id = strings.ToLower(id)
-	}
-	return id, id != "", nil
+	lower := strings.ToLower(id)
+	return lower, lower != id
 }
 
 // manifest appends the signed manifest to dst.
@@ -213,7 +217,12 @@ func (v *MercadoPago) Verify(r *http.Request, _ []byte, now time.Time) (webhookv
 		return webhookverify.Event{}, fmt.Errorf("%w: %s or %s contains ';'", webhookverify.ErrMalformedRequest, ParamDataID, HeaderRequestID)
 	}
 	var buf [256]byte
-	if !v.keys.Match([][]byte{sig}, manifest(buf[:0], id, hasID, reqID, ts)) {
+	ok := v.keys.Match([][]byte{sig}, manifest(buf[:0], id, hasID, reqID, ts))
+	if lower, differs := lowerAlnum(id); !ok && differs {
+		// The docs lowercase an alphanumeric data.id; the SDK does not.
+		ok = v.keys.Match([][]byte{sig}, manifest(buf[:0], lower, hasID, reqID, ts))
+	}
+	if !ok {
 		return webhookverify.Event{}, webhookverify.ErrInvalidSignature
 	}
 	return webhookverify.Event{ID: reqID, Type: TypeNotification, Time: t.UTC()}, nil

@@ -50,7 +50,13 @@ func TestVerify(t *testing.T) {
 		{Name: "signed, rotated secret second", Target: target, Header: hdr(good, reqID), Body: body, Event: ev},
 		{Name: "parts reordered, spaces", Target: target, Header: hdr(" v1="+good[len("ts="+ts+",v1="):]+" , ts="+ts, reqID), Body: body, Event: ev},
 		{Name: "body is not signed", Target: target, Header: hdr(good, reqID), Body: strings.Replace(body, "payment.updated", "payment.created", 1), Event: ev},
-		{Name: "alphanumeric data.id is lowercased", Target: "/hooks?data.id=ABC123", Header: hdr(alnum, reqID), Body: body},
+		{Name: "alphanumeric data.id is lowercased (the docs)", Target: "/hooks?data.id=ABC123", Header: hdr(alnum, reqID), Body: body},
+		// The official SDK (mercadopago@3.6.1 WebhookSignatureValidator)
+		// signs data.id as sent: that verifies too.
+		{Name: "alphanumeric data.id as sent (the SDK)", Target: "/hooks?data.id=ABC123", Body: body,
+			Header: hdr("ts="+ts+",v1="+hmacHex(secret, "id:ABC123;request-id:"+reqID+";ts:"+ts+";"), reqID)},
+		{Name: "data.id in another case is another id", Target: "/hooks?data.id=ABC123", Body: body,
+			Header: hdr("ts="+ts+",v1="+hmacHex(secret, "id:Abc123;request-id:"+reqID+";ts:"+ts+";"), reqID), Err: webhookverify.ErrInvalidSignature},
 		{Name: "no data.id: left out", Target: "/hooks", Header: hdr("ts="+ts+",v1="+hmacHex(secret, "request-id:"+reqID+";ts:"+ts+";"), reqID), Body: body},
 		{Name: "no request id: left out", Target: target, Header: hdr("ts="+ts+",v1="+hmacHex(secret, "id:123456;ts:"+ts+";"), ""), Body: body,
 			Event: &webhookverify.Event{Type: mercadopago.TypeNotification, Time: time.Unix(1700000000, 0).UTC()}},
