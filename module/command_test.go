@@ -24,6 +24,7 @@ import (
 	webhookverify "github.com/caddy-webhook-verify/caddy-webhook-verify/module"
 	"github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/generic"
 	"github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/stripe"
+	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/tokenio"
 )
 
 // runWebhook runs `caddy webhook <args>` as registered, with stdin, and
@@ -376,5 +377,13 @@ func TestVerifyCommandConfigRoute(t *testing.T) {
 	}
 	if _, err := verifyOut(t, signed); err == nil || !strings.Contains(err.Error(), "name a provider") {
 		t.Fatalf("neither provider nor config: %v", err)
+	}
+}
+
+// A shape-checked callback is not called verified.
+func TestVerifyCommandUnsigned(t *testing.T) {
+	out, err := verifyOut(t, "GET /cb?request-id=rq:1&request_id=rq:1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", "tokenio")
+	if err != nil || !strings.HasPrefix(out, "verified: unsigned") {
+		t.Fatalf("%v\n%s", err, out)
 	}
 }

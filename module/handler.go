@@ -287,12 +287,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 
 	// Only a checked credential makes a request verified; one that
 	// carries none passed a shape check, which anyone can pass.
-	verified := "true"
+	verified, outcome := "true", "verified"
 	if h.coverage.Unsigned {
-		verified = "unsigned"
+		verified, outcome = "unsigned", "unsigned"
 	}
 	repl.Set("http.webhook.verified", verified)
-	h.metrics.requests.WithLabelValues(h.provider, "verified", "").Inc()
+	h.metrics.requests.WithLabelValues(h.provider, outcome, "").Inc()
 	if h.remover != nil && h.enforce {
 		// A shared token is the whole proof: it stops here.
 		h.remover.RemoveCredential(r)

@@ -24,7 +24,7 @@ func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 		Namespace: "caddy",
 		Subsystem: "webhook_verify",
 		Name:      "requests_total",
-		Help:      "Webhook requests by provider and outcome (verified, rejected, unverified_forwarded, challenge) and reason (the rejection reason; unsigned for a challenge answered unsigned).",
+		Help:      "Webhook requests by provider and outcome (verified, unsigned: shape-checked, no credential; rejected, unverified_forwarded, challenge) and reason (the rejection reason; unsigned for a challenge answered unsigned).",
 	}, []string{"provider", "outcome", "reason"}))
 	if err != nil {
 		return nil, err

@@ -53,3 +53,15 @@ func TestHandlerSharedTokenIsVerified(t *testing.T) {
 		t.Errorf("Webhook-Verified %q, placeholder %q; want true", v, s.placeholder("verified"))
 	}
 }
+
+// Unsigned requests are counted apart from verified ones.
+func TestHandlerUnsignedIsCountedApart(t *testing.T) {
+	h, ctx := newHandler(t, `{"verifier":{"provider":"tokenio"},"source":"/test/unsigned-metric"}`)
+	serve(h, httptest.NewRequest(http.MethodGet, "/cb?request-id=rq:1&request_id=rq:1", nil))
+	if got := counter(t, ctx, "tokenio", "unsigned", ""); got != 1 {
+		t.Errorf("outcome unsigned = %v, want 1", got)
+	}
+	if got := counter(t, ctx, "tokenio", "verified", ""); got != 0 {
+		t.Errorf("outcome verified = %v, want 0", got)
+	}
+}

@@ -125,7 +125,11 @@ func runVerify(cmd *cobra.Command, args []string) (int, error) {
 	out := cmd.OutOrStdout()
 	ev, verr := v.Verify(req.Clone(req.Context()), body, now)
 	if verr == nil {
-		fmt.Fprintln(out, "verified: yes")
+		if c, ok := v.(Coverer); ok && c.Covers().Unsigned {
+			fmt.Fprintln(out, "verified: unsigned (the shape is right; the request carries no credential)")
+		} else {
+			fmt.Fprintln(out, "verified: yes")
+		}
 		if pos := matchingSecret(h.VerifierRaw, req, body, now); pos > 0 {
 			fmt.Fprintf(out, "secret: #%d matched\n", pos)
 		}
