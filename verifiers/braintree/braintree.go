@@ -204,26 +204,33 @@ func (v *Braintree) Verify(r *http.Request, body []byte, _ time.Time) (webhookve
 	if !ok {
 		return webhookverify.Event{}, webhookverify.ErrInvalidSignature
 	}
-	return event(payload), nil
+	return event(payload)
 }
 
-// event reads the id, kind and timestamp of a verified payload.
-func event(payload string) webhookverify.Event {
+// event reads the id, kind and timestamp of a verified payload. A payload
+// that is not a notification (base64 XML with a <notification> root and
+// a kind) is refused although its signature verifies: Braintree's
+// challenge answer is the same HMAC over an arbitrary string, so an
+// endpoint that answers challenges signs any string an attacker sends it.
+func event(payload string) (webhookverify.Event, error) {
 	flat := strings.ReplaceAll(payload, "\n", "")
 	sum := sha256.Sum256([]byte(flat))
 	ev := webhookverify.Event{ID: hex.EncodeToString(sum[:]), Type: TypeNotification}
 	doc, err := base64.StdEncoding.DecodeString(flat)
 	if err != nil {
-		return ev
+		return webhookverify.Event{}, fmt.Errorf("%w: %s is not base64", webhookverify.ErrMalformedBody, FieldPayload)
 	}
 	kind, ts := readNotification(doc)
+	if kind == "" {
+		return webhookverify.Event{}, fmt.Errorf("%w: %s is not a Braintree notification (XML with a kind)", webhookverify.ErrMalformedBody, FieldPayload)
+	}
 	if webhookverify.IsTypeToken(kind) {
 		ev.Type = TypePrefix + strings.ToLower(kind)
 	}
 	if t, err := time.Parse(time.RFC3339Nano, ts); err == nil {
 		ev.Time = t
 	}
-	return ev
+	return ev, nil
 }
 
 // readNotification returns the text of the kind and timestamp children of
