@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Load benchmark: the same Caddy binary under the same load, (a) as a bare
-# reverse_proxy and (b) with webhook_verify in front of the reverse_proxy,
+# reverse_proxy, (f) as a bare reverse_proxy that adds the same headers
+# webhook_verify adds (header_up: the honest floor for the header work),
+# and (b) with webhook_verify in front of the reverse_proxy,
 # for each provider and body size. `make bench-load` runs it with CADDY_BIN
 # set; it is not part of `make test`.
 #
@@ -205,6 +207,8 @@ EOF
 
 free_port
 bare_port=$port
+free_port
+floor_port=$port
 declare -A verify_port
 for p in "${providers[@]}"; do
 	free_port
@@ -213,6 +217,15 @@ done
 {
 	printf '{\n\tadmin off\n\tpersist_config off\n}\n'
 	printf 'http://127.0.0.1:%s {\n\tbind 127.0.0.1\n\treverse_proxy 127.0.0.1:%s\n}\n' "$bare_port" "$upstream_port"
+	# The header floor: a bare reverse_proxy that adds the headers
+	# webhook_verify adds (binary envelope), with header_up.
+	printf 'http://127.0.0.1:%s {\n\tbind 127.0.0.1\n\treverse_proxy 127.0.0.1:%s {\n' "$floor_port" "$upstream_port"
+	for hdr in "Webhook-Verified true" "Ce-Specversion 1.0" "Ce-Id evt_01HZX3K9Q2" "Ce-Source /webhook_verify/hmac" \
+		"Ce-Type payment.updated" "Ce-Time 2025-05-07T06:20:46Z" "Ce-Provider hmac" "Ce-Paymentstatus succeeded" \
+		"Ce-Amount 49160.00" "Ce-Currency NGN" "Ce-Reference order-10023"; do
+		printf '\t\theader_up %s\n' "$hdr"
+	done
+	printf '\t}\n}\n'
 	for p in "${providers[@]}"; do
 		printf 'http://127.0.0.1:%s {\n\tbind 127.0.0.1\n\twebhook_verify %s {\n\t\tsecret %s\n' "${verify_port[$p]}" "$(verifier "$p")" "$(provider_secret "$p")"
 		provider_lines "$p" | sed 's/^/\t\t/'
@@ -228,6 +241,7 @@ caddy_pid=$!
 pids+=("$caddy_pid")
 wait_port "$upstream_port" "$upstream_pid"
 wait_port "$bare_port" "$caddy_pid"
+wait_port "$floor_port" "$caddy_pid"
 for p in "${providers[@]}"; do wait_port "${verify_port[$p]}" "$caddy_pid"; done
 
 # --- requests ----------------------------------------------------------------
@@ -369,19 +383,23 @@ for size in $SIZES; do
 		sign "$p" "$OUT/body-$p-$size" "$OUT/req-$p-$size.http"
 		u=; unique "$p" && u=unique
 		run "$OUT/req-$p-$size.http" "$bare_port" "$WARMUP" "$OUT/warm-$p-$size-a.txt" $u >/dev/null
+		run "$OUT/req-$p-$size.http" "$floor_port" "$WARMUP" "$OUT/warm-$p-$size-f.txt" $u >/dev/null
 		run "$OUT/req-$p-$size.http" "${verify_port[$p]}" "$WARMUP" "$OUT/warm-$p-$size-b.txt" $u >/dev/null
 	done
 done
 for round in $(seq "$ROUNDS"); do
-	modes="a b"
-	[ $((round % 2)) -eq 0 ] && modes="b a"
+	modes="a f b"
+	[ $((round % 2)) -eq 0 ] && modes="b f a"
 	for size in $SIZES; do
 		for p in "${providers[@]}"; do
 			# Sign afresh each round, for providers with a signed timestamp.
 			sign "$p" "$OUT/body-$p-$size" "$OUT/req-$p-$size.http"
 			for mode in $modes; do
-				port=$bare_port
-				[ "$mode" = b ] && port=${verify_port[$p]}
+				case $mode in
+				a) port=$bare_port ;;
+				f) port=$floor_port ;;
+				b) port=${verify_port[$p]} ;;
+				esac
 				u=; unique "$p" && u=unique
 				line=$(run "$OUT/req-$p-$size.http" "$port" "$DURATION" "$OUT/run-$round-$p-$size-$mode.txt" $u)
 				echo "$p $size $mode $round $line" >>"$results"
@@ -394,18 +412,20 @@ done
 # --- table -------------------------------------------------------------------
 
 declare -A med
-printf '\n%-12s %6s  %-19s %9s %9s %9s %12s %6s\n' provider body mode "req/s" "p50 ms" "p99 ms" "CPU-us/req" "b/a"
+printf '\n%-12s %6s  %-19s %9s %9s %9s %12s %6s %6s\n' provider body mode "req/s" "p50 ms" "p99 ms" "CPU-us/req" "b/a" "b/f"
 for p in "${providers[@]}"; do
 	for size in $SIZES; do
 		label=$((size / 1024))KiB
-		for mode in a b; do
+		for mode in a f b; do
 			for col in 5 6 7 8; do
 				med[$mode$col]=$(awk -v p="$p" -v s="$size" -v m="$mode" -v c="$col" '$1 == p && $2 == s && $3 == m {print $c}' "$results" | median)
 			done
 		done
 		ratio=$(awk -v a="${med[a5]}" -v b="${med[b5]}" 'BEGIN {printf "%.2f", b / a}')
-		printf '%-12s %6s  %-19s %9.0f %9.2f %9.2f %12.1f %6s\n' "$p" "$label" "a reverse_proxy" "${med[a5]}" "${med[a6]}" "${med[a7]}" "${med[a8]}" ""
-		printf '%-12s %6s  %-19s %9.0f %9.2f %9.2f %12.1f %6s\n' "$p" "$label" "b +webhook_verify" "${med[b5]}" "${med[b6]}" "${med[b7]}" "${med[b8]}" "$ratio"
+		floor=$(awk -v f="${med[f5]}" -v b="${med[b5]}" 'BEGIN {printf "%.2f", b / f}')
+		printf '%-12s %6s  %-19s %9.0f %9.2f %9.2f %12.1f %6s %6s\n' "$p" "$label" "a reverse_proxy" "${med[a5]}" "${med[a6]}" "${med[a7]}" "${med[a8]}" "" ""
+		printf '%-12s %6s  %-19s %9.0f %9.2f %9.2f %12.1f %6s %6s\n' "$p" "$label" "f +header_up floor" "${med[f5]}" "${med[f6]}" "${med[f7]}" "${med[f8]}" "" ""
+		printf '%-12s %6s  %-19s %9.0f %9.2f %9.2f %12.1f %6s %6s\n' "$p" "$label" "b +webhook_verify" "${med[b5]}" "${med[b6]}" "${med[b7]}" "${med[b8]}" "$ratio" "$floor"
 	done
 done
 printf '\nmedians of %s rounds of %s; %s connections; Caddy on core %s, wrk and upstream on core %s\n' \
