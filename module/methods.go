@@ -24,7 +24,13 @@ func AllowMethod(r *http.Request, methods []string) error {
 	if len(methods) == 0 {
 		methods = postOnly
 	}
-	if slices.Contains(methods, r.Method) {
+	return MethodIn(r, methods)
+}
+
+// MethodIn returns an error wrapping ErrMethodNotAllowed (405) unless
+// methods is empty (any method) or holds r's method.
+func MethodIn(r *http.Request, methods []string) error {
+	if len(methods) == 0 || slices.Contains(methods, r.Method) {
 		return nil
 	}
 	return fmt.Errorf("%w: %s, the provider sends %s", ErrMethodNotAllowed, r.Method, strings.Join(methods, " or "))

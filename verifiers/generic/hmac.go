@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -388,8 +387,8 @@ func (v *HMAC) appendMessage(msg [][]byte, r *http.Request, body []byte, ts stri
 
 // Verify checks the signature header against the body.
 func (v *HMAC) Verify(r *http.Request, body []byte, now time.Time) (webhookverify.Event, error) {
-	if len(v.methods) > 0 && !slices.Contains(v.methods, r.Method) {
-		return webhookverify.Event{}, fmt.Errorf("%w: %s, the provider sends %s", webhookverify.ErrMethodNotAllowed, r.Method, strings.Join(v.methods, " or "))
+	if err := webhookverify.MethodIn(r, v.methods); err != nil {
+		return webhookverify.Event{}, err
 	}
 	values := r.Header[v.header] // v.header is canonical: no lookup cost
 	if len(values) == 0 || strings.TrimSpace(strings.Join(values, "")) == "" {

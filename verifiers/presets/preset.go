@@ -271,8 +271,8 @@ func (p *Preset) Verify(r *http.Request, body []byte, now time.Time) (webhookver
 
 // verifyToken checks a token row's method and credential.
 func (p *Preset) verifyToken(r *http.Request, body []byte) (webhookverify.Event, error) {
-	if m := p.row.Scheme.Methods; len(m) > 0 && !slices.Contains(m, r.Method) {
-		return webhookverify.Event{}, fmt.Errorf("%w: %s, the provider sends %s", webhookverify.ErrMethodNotAllowed, r.Method, strings.Join(m, " or "))
+	if err := webhookverify.MethodIn(r, p.row.Scheme.Methods); err != nil {
+		return webhookverify.Event{}, err
 	}
 	if err := p.row.Token.Check(r, p.keys); err != nil {
 		return webhookverify.Event{}, err
