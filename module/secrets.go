@@ -132,13 +132,25 @@ func (s *Secrets) UnmarshalSecret(d *caddyfile.Dispenser) error {
 // error for any other subdirective (a format with one %q for its name);
 // missing is the error when no secret is given. Both name the line.
 func (s *Secrets) UnmarshalOnlySecrets(d *caddyfile.Dispenser, unknown, missing string) error {
+	return s.UnmarshalSecretsAndTolerance(d, nil, unknown, missing)
+}
+
+// UnmarshalSecretsAndTolerance is UnmarshalOnlySecrets for a verifier that
+// also takes `tolerance <duration>` into tolerance (none when nil).
+func (s *Secrets) UnmarshalSecretsAndTolerance(d *caddyfile.Dispenser, tolerance *caddy.Duration, unknown, missing string) error {
 	d.Next() // provider name
 	for d.NextBlock(0) {
-		if d.Val() != "secret" {
+		switch {
+		case d.Val() == "secret":
+			if err := s.UnmarshalSecret(d); err != nil {
+				return err
+			}
+		case d.Val() == "tolerance" && tolerance != nil:
+			if err := DurationArg(d, tolerance); err != nil {
+				return err
+			}
+		default:
 			return d.Errf(unknown, d.Val())
-		}
-		if err := s.UnmarshalSecret(d); err != nil {
-			return err
 		}
 	}
 	if len(*s) == 0 {

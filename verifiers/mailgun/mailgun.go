@@ -287,25 +287,9 @@ func (v *Mailgun) Sign(_ *http.Request, body []byte, now time.Time) ([]byte, err
 //	    tolerance <duration>              # default 5m
 //	}
 func (v *Mailgun) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
-	d.Next() // provider name
-	for d.NextBlock(0) {
-		switch d.Val() {
-		case "secret":
-			if err := v.Secrets.UnmarshalSecret(d); err != nil {
-				return err
-			}
-		case "tolerance":
-			if err := webhookverify.DurationArg(d, &v.Tolerance); err != nil {
-				return err
-			}
-		default:
-			return d.Errf("unrecognized subdirective %q for provider mailgun: use secret or tolerance", d.Val())
-		}
-	}
-	if len(v.Secrets) == 0 {
-		return d.Err("mailgun needs the HTTP webhook signing key: add 'secret {env.MAILGUN_WEBHOOK_SIGNING_KEY}'")
-	}
-	return nil
+	return v.Secrets.UnmarshalSecretsAndTolerance(d, &v.Tolerance,
+		"unrecognized subdirective %q for provider mailgun: use secret or tolerance",
+		"mailgun needs the HTTP webhook signing key: add 'secret {env.MAILGUN_WEBHOOK_SIGNING_KEY}'")
 }
 
 // Covers implements webhookverify.Coverer: the token (the event id) and

@@ -254,25 +254,9 @@ func (v *MercadoPago) Sign(r *http.Request, body []byte, now time.Time) ([]byte,
 //	    tolerance <duration>           # default 5m
 //	}
 func (v *MercadoPago) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
-	d.Next() // provider name
-	for d.NextBlock(0) {
-		switch d.Val() {
-		case "secret":
-			if err := v.Secrets.UnmarshalSecret(d); err != nil {
-				return err
-			}
-		case "tolerance":
-			if err := webhookverify.DurationArg(d, &v.Tolerance); err != nil {
-				return err
-			}
-		default:
-			return d.Errf("unrecognized subdirective %q for provider mercadopago: use secret or tolerance", d.Val())
-		}
-	}
-	if len(v.Secrets) == 0 {
-		return d.Errf("mercadopago needs the application's secret signature: add 'secret {env.MERCADOPAGO_WEBHOOK_SECRET}'")
-	}
-	return nil
+	return v.Secrets.UnmarshalSecretsAndTolerance(d, &v.Tolerance,
+		"unrecognized subdirective %q for provider mercadopago: use secret or tolerance",
+		"mercadopago needs the application's secret signature: add 'secret {env.MERCADOPAGO_WEBHOOK_SECRET}'")
 }
 
 // Covers implements webhookverify.Coverer: the request id (the event id)

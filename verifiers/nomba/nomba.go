@@ -367,25 +367,9 @@ func (v *Nomba) Sign(r *http.Request, body []byte, now time.Time) ([]byte, error
 //	    tolerance <duration>        # default 5m
 //	}
 func (v *Nomba) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
-	d.Next() // provider name
-	for d.NextBlock(0) {
-		switch d.Val() {
-		case "secret":
-			if err := v.Secrets.UnmarshalSecret(d); err != nil {
-				return err
-			}
-		case "tolerance":
-			if err := webhookverify.DurationArg(d, &v.Tolerance); err != nil {
-				return err
-			}
-		default:
-			return d.Errf("unrecognized subdirective %q for provider nomba: use secret or tolerance", d.Val())
-		}
-	}
-	if len(v.Secrets) == 0 {
-		return d.Err("nomba needs the webhook signature key: add 'secret {env.NOMBA_WEBHOOK_KEY}'")
-	}
-	return nil
+	return v.Secrets.UnmarshalSecretsAndTolerance(d, &v.Tolerance,
+		"unrecognized subdirective %q for provider nomba: use secret or tolerance",
+		"nomba needs the webhook signature key: add 'secret {env.NOMBA_WEBHOOK_KEY}'")
 }
 
 // Covers implements webhookverify.Coverer: requestId (the event id) and
