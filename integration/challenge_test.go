@@ -1,7 +1,9 @@
 package integration
 
 import (
+	"crypto/ed25519"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
@@ -102,5 +104,48 @@ func TestChallengesAnsweredAtTheEdge(t *testing.T) {
 		!strings.Contains(body, `caddy_webhook_verify_requests_total{outcome="challenge",provider="zoom",reason=""} 1`) ||
 		!strings.Contains(body, `caddy_webhook_verify_requests_total{outcome="challenge",provider="dropbox",reason="unsigned"} 1`) {
 		t.Errorf("metrics: %d, no challenge counts", status)
+	}
+}
+
+// Discord's PING through the real binary: signed by the application's key
+// it is answered with PONG by Caddy and never forwarded; a PING signed by
+// another key is refused; an application command is forwarded as verified.
+func TestDiscordPingAnsweredAtTheEdge(t *testing.T) {
+	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
+	_, other, _ := ed25519.GenerateKey(rand.Reader)
+	up := newUpstream(t)
+	site := "\twebhook_verify discord {\n\t\tpublic_key {env.DISCORD_PUBLIC_KEY}\n\t}\n\treverse_proxy {UPSTREAM}\n"
+	c := startCaddy(t, "", site, up.Addr, "DISCORD_PUBLIC_KEY="+hex.EncodeToString(pub))
+	send := func(key ed25519.PrivateKey, body string) (int, string, http.Header) {
+		ts := strconv.FormatInt(time.Now().Unix(), 10)
+		req, _ := http.NewRequest(http.MethodPost, c.URL+"/", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Signature-Timestamp", ts)
+		req.Header.Set("X-Signature-Ed25519", hex.EncodeToString(ed25519.Sign(key, []byte(ts+body))))
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b), resp.Header
+	}
+	ping := `{"id":"787053080478613555","token":"ThisIsATokenFromDiscordThatIsVeryLong","type":1,"version":1}`
+	status, body, header := send(priv, ping)
+	if status != http.StatusOK || body != `{"type":1}` || header.Get("Content-Type") != "application/json" {
+		t.Fatalf("PING: %d %q %q, want 200 {\"type\":1} application/json", status, body, header.Get("Content-Type"))
+	}
+	if status, body, _ := send(other, ping); status != http.StatusUnauthorized || body == `{"type":1}` {
+		t.Fatalf("a PING signed by another key: %d %q, want 401", status, body)
+	}
+	if got := up.Received(); len(got) != 0 {
+		t.Fatalf("the upstream received %d PING(s)", len(got))
+	}
+	command := `{"id":"1100000000000000001","type":2,"data":{"name":"pay"}}`
+	if status, body, _ := send(priv, command); status != http.StatusOK || body != "upstream 200" {
+		t.Fatalf("an application command: %d %q", status, body)
+	}
+	if got := up.Received(); len(got) != 1 || got[0].Header.Get("Webhook-Verified") != "true" {
+		t.Fatalf("the upstream received %+v, want the command, verified", got)
 	}
 }

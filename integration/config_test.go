@@ -1,7 +1,11 @@
 package integration
 
 import (
+	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
 	"encoding/base64"
 	"fmt"
 	"os"
@@ -20,6 +24,8 @@ var envPlaceholder = regexp.MustCompile(`\{env\.([A-Za-z0-9_]+)\}`)
 // otherwise.
 func exampleEnv(config []byte) []string {
 	pub, _, _ := ed25519.GenerateKey(nil)
+	ec, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ecDER, _ := x509.MarshalPKIXPublicKey(&ec.PublicKey)
 	var env []string
 	for _, m := range envPlaceholder.FindAllSubmatch(config, -1) {
 		name := string(m[1])
@@ -29,6 +35,8 @@ func exampleEnv(config []byte) []string {
 		switch {
 		case strings.HasSuffix(name, "PUBLIC_KEY"):
 			value = base64.RawURLEncoding.EncodeToString(pub)
+		case strings.HasSuffix(name, "VERIFICATION_KEY"): // SendGrid's: ECDSA P-256, base64 DER
+			value = base64.StdEncoding.EncodeToString(ecDER)
 		case strings.HasSuffix(name, "_AUTH"):
 			value = "webhook-user:test-password-for-" + name
 		case strings.Contains(name, "HMAC_KEY"): // hex, as Adyen shows its keys

@@ -4,6 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/base64"
 	"fmt"
 	"net/http"
@@ -16,6 +23,7 @@ import (
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
+	webhookverify "github.com/caddy-webhook-verify/caddy-webhook-verify/module"
 	"github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/presets"
 )
 
@@ -379,6 +387,10 @@ func TestSignVerifyEveryRow(t *testing.T) {
 				secret = "hook-user:" + secret
 			}
 			flags := []string{"--secret", secret}
+			if row.Scheme.KeyType != "" { // a test key pair: the provider keeps its private key
+				pub, priv := testKeyPair(t, row.Scheme.KeyType)
+				flags = []string{"--set", "public_key " + pub, "--set", "private_key " + priv}
+			}
 			for _, v := range row.Values {
 				flags = append(flags, "--set", v+" https://example.com/hooks")
 			}
@@ -464,4 +476,32 @@ func TestEnvelopeStructuredBodyIsNew(t *testing.T) {
 			}
 		})
 	}
+}
+
+// testKeyPair returns a new key pair of type kt: the base64 DER public key
+// and the base64 PKCS #8 private key.
+func testKeyPair(t *testing.T, kt webhookverify.KeyType) (pub, priv string) {
+	t.Helper()
+	var key crypto.Signer
+	var err error
+	switch kt {
+	case webhookverify.KeyEd25519:
+		_, key, err = ed25519.GenerateKey(rand.Reader)
+	case webhookverify.KeyECDSA:
+		key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	default:
+		key, err = rsa.GenerateKey(rand.Reader, 2048)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	pubDER, err := x509.MarshalPKIXPublicKey(key.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	privDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return base64.StdEncoding.EncodeToString(pubDER), base64.StdEncoding.EncodeToString(privDER)
 }

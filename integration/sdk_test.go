@@ -4,7 +4,13 @@ import (
 	"bufio"
 	"cmp"
 	"context"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -65,9 +71,14 @@ type sdkProvider struct {
 	publicURL string
 	// target is the request target (default /hooks).
 	target string
-	// publicKey is Braintree's public key.
+	// publicKey is Braintree's public key, or the public key of a provider
+	// that signs with a private key, as the SDK takes it.
 	publicKey string
-	body      string
+	// keyBlock, for a provider that signs with a private key, replaces the
+	// secret line of our block: a test key pair (public_key and
+	// private_key).
+	keyBlock string
+	body     string
 	// tamperURL: the one byte changed is data.id's in the target, not one
 	// of the body (Mercado Pago does not sign the body).
 	tamperURL bool
@@ -119,7 +130,25 @@ type sdkResult struct {
 func sdkProviders(now time.Time) []sdkProvider {
 	swKey := "whsec_" + base64.StdEncoding.EncodeToString([]byte("sdk-crosscheck-key-32-bytes-long"))
 	stamp := now.UTC().Format(time.RFC3339)
+	ec, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ecPub, _ := x509.MarshalPKIXPublicKey(&ec.PublicKey)
+	ecPriv, _ := x509.MarshalPKCS8PrivateKey(ec)
+	edPub, edPriv, _ := ed25519.GenerateKey(rand.Reader)
 	return []sdkProvider{
+		{
+			name: "sendgrid", pkg: "@sendgrid/eventwebhook@8.0.0",
+			publicKey: base64.StdEncoding.EncodeToString(ecPub),
+			keyBlock: "\tpublic_key " + base64.StdEncoding.EncodeToString(ecPub) + "\n\tprivate_key " +
+				base64.StdEncoding.EncodeToString(ecPriv) + "\n",
+			body: `[{"email":"hello@example.com","event":"delivered","sg_event_id":"` + sdkMarker + `","timestamp":` + itoa(now.Unix()) + `}]` + "\r\n",
+		},
+		{
+			name: "discord", pkg: "discord-interactions@4.4.0",
+			publicKey: hex.EncodeToString(edPub),
+			keyBlock:  "\tpublic_key " + hex.EncodeToString(edPub) + "\n\tprivate_key " + hex.EncodeToString(edPriv.Seed()) + "\n",
+			body:      `{"id":"1100000000000000001","type":2,"data":{"name":"` + sdkMarker + `"}}`,
+			wantID:    "1100000000000000001",
+		},
 		{
 			name: "stripe", pkg: "stripe@23.2.0", secret: "whsec_sdkCrossCheckStripeSecret", sdkSigns: true,
 			body: `{"id":"evt_1SdkCrossCheck","object":"event","type":"payment_intent.succeeded","created":` + itoa(now.Unix()) +
@@ -312,6 +341,9 @@ func (p sdkProvider) tampered(t *testing.T, body, target string) (string, string
 // sdkBlock is our verifier's Caddyfile block for p.
 func (p sdkProvider) sdkBlock() string {
 	b := cmp.Or(p.module, p.name) + " {\n\tsecret " + p.secret + "\n"
+	if p.keyBlock != "" {
+		return cmp.Or(p.module, p.name) + " {\n" + p.keyBlock + "}"
+	}
 	if p.url != "" {
 		b += "\tnotification_url " + p.url + "\n"
 	}

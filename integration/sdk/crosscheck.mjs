@@ -7,7 +7,7 @@
 //    "now": <unix seconds>, "id": "msg id to sign (svix, standardwebhooks)",
 //    "url": "the full URL of the request (square, twilio, hubspot)",
 //    "target": "the request target, path and query (mercadopago)",
-//    "public_key": "Braintree's public key"}
+//    "public_key": "Braintree's public key; SendGrid's (base64 DER) and Discord's (hex) verification key"}
 //
 // stdout: the line "ready" once the SDKs are loaded, then a JSON array of
 // results, one per case, in order
@@ -44,6 +44,8 @@ const { Signature: HubSpotSignature } = require('@hubspot/api-client');
 const { hmacValidator: AdyenHmacValidator } = require('@adyen/api-library');
 const braintree = require('braintree');
 const { WebhookSignatureValidator: MercadoPagoValidator } = require('mercadopago');
+const { EventWebhook: SendGridEventWebhook } = require('@sendgrid/eventwebhook');
+const { verifyKey: discordVerifyKey } = require('discord-interactions');
 
 // Dummy API keys: constructing the clients makes no request.
 const paddle = new Paddle('pdl_sdbx_apikey_crosscheck_not_a_real_key');
@@ -117,6 +119,22 @@ const providers = {
       const ev = new StandardWebhook(c.secret).verify(c.body, c.headers);
       return { ok: true, event: { type: ev.type } };
     },
+  },
+  sendgrid: {
+    // The SDK only verifies: SendGrid keeps the private key.
+    verify: (c) => {
+      const ew = new SendGridEventWebhook();
+      return {
+        ok: ew.verifySignature(ew.convertPublicKeyToECDSA(c.public_key), c.body,
+          need(c.headers, 'x-twilio-email-event-webhook-signature'), need(c.headers, 'x-twilio-email-event-webhook-timestamp')),
+      };
+    },
+  },
+  discord: {
+    // The SDK only verifies: Discord keeps the private key.
+    verify: async (c) => ({
+      ok: await discordVerifyKey(c.body, need(c.headers, 'x-signature-ed25519'), need(c.headers, 'x-signature-timestamp'), c.public_key),
+    }),
   },
   github: {
     sign: async (c) => ({ 'x-hub-signature-256': await octokitSign(c.secret, c.body) }),

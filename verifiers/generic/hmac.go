@@ -4,6 +4,7 @@
 package generic
 
 import (
+	"crypto"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -29,11 +30,31 @@ const maxSignatures = 16
 
 // HMAC verifies an HMAC signature of the body, optionally bound to a
 // timestamp, sent in a header. It covers GitHub-, Shopify-, Slack- and
-// Standard-Webhooks-style schemes and most others by configuration.
+// Standard-Webhooks-style schemes and most others by configuration. With
+// KeyType set, the same template is signed with the provider's private key
+// instead and verified with its public keys (Wise, SendGrid, Discord).
 type HMAC struct {
 	// Secrets are the HMAC keys; the first one signs, any one verifies.
-	// Use placeholders: {env.NAME} or {file./path}.
+	// Use placeholders: {env.NAME} or {file./path}. Not with KeyType.
 	Secrets webhookverify.Secrets `json:"secrets,omitempty"`
+
+	// KeyType, when set, makes the signatures public-key signatures:
+	// "ed25519" (of the signed bytes themselves), "ecdsa" (P-256, ASN.1
+	// DER signatures of their Algorithm hash) or "rsa" (PKCS #1 v1.5 of
+	// their Algorithm hash, keys of 2048 bits or more). PublicKeys then
+	// replace Secrets.
+	KeyType webhookverify.KeyType `json:"key_type,omitempty"`
+
+	// PublicKeys are the provider's public keys, for KeyType: a PEM block,
+	// the base64 of a DER public key or, for Ed25519, 32 bytes in hex or
+	// base64; or a placeholder such as {file./etc/provider.pem}. Any one
+	// verifies (several allow rotation). Degenerate keys are refused.
+	PublicKeys []string `json:"public_keys,omitempty"`
+
+	// PrivateKey signs, with KeyType, for tests and `caddy webhook sign`
+	// only: its public key must be one of PublicKeys. Use a placeholder:
+	// {env.NAME} or {file./path}.
+	PrivateKey string `json:"private_key,omitempty"`
 
 	// Header carries the signature, e.g. "X-Hub-Signature-256". Required.
 	// It may hold several signatures separated by spaces or commas; the
@@ -126,6 +147,7 @@ type HMAC struct {
 	webhookverify.FieldPaths
 
 	keys     *webhookverify.HMACKeys
+	pubs     *webhookverify.PublicKeys // with KeyType, in place of keys
 	payload  []payloadPart
 	header   string   // Header in canonical form
 	methods  []string // accepted methods; nil: any
@@ -230,6 +252,12 @@ func (v *HMAC) ProvisionScheme(caddy.Context) error {
 	// Canonical names make each request's header lookup allocation-free.
 	v.header = http.CanonicalHeaderKey(v.Header)
 	v.tsHeader = http.CanonicalHeaderKey(v.TimestampHeader)
+	if v.KeyType != "" {
+		return v.provisionPublicKeys()
+	}
+	if len(v.PublicKeys) > 0 || v.PrivateKey != "" {
+		return fmt.Errorf("hmac: public_key and private_key need key_type ed25519, ecdsa or rsa")
+	}
 	keys, err := v.Secrets.ResolveRequired("hmac")
 	if err != nil {
 		return err
@@ -240,6 +268,46 @@ func (v *HMAC) ProvisionScheme(caddy.Context) error {
 		}
 	}
 	v.keys = webhookverify.NewHMACKeys(newHash, keys)
+	return nil
+}
+
+// provisionPublicKeys loads the public keys (and the private key) of a
+// public-key scheme.
+func (v *HMAC) provisionPublicKeys() error {
+	if err := v.KeyType.Check(); err != nil {
+		return fmt.Errorf("hmac: %w", err)
+	}
+	if len(v.Secrets) > 0 || v.KeyEncoding != "" {
+		return fmt.Errorf("hmac: key_type %s verifies with public keys: remove secret and key_encoding, and add 'public_key <key>'", v.KeyType)
+	}
+	if len(v.PublicKeys) == 0 {
+		return fmt.Errorf("hmac: key_type %s needs the provider's public key: add 'public_key <PEM or base64 key>' or 'public_key {file./path/key.pem}'", v.KeyType)
+	}
+	repl := caddy.NewReplacer()
+	pubs := make([]crypto.PublicKey, len(v.PublicKeys))
+	for i, raw := range v.PublicKeys {
+		s, err := repl.ReplaceOrErr(raw, true, true)
+		if err != nil {
+			return fmt.Errorf("hmac: public key #%d: %v", i+1, err)
+		}
+		if pubs[i], err = webhookverify.ParsePublicKey(s, v.KeyType); err != nil {
+			return fmt.Errorf("hmac: public key #%d: %w", i+1, err)
+		}
+	}
+	var priv crypto.Signer
+	if v.PrivateKey != "" {
+		vals, err := webhookverify.Secrets{v.PrivateKey}.Resolve()
+		if err != nil {
+			return fmt.Errorf("hmac: private_key: %w", err)
+		}
+		if priv, err = webhookverify.ParsePrivateKey(string(vals[0]), v.KeyType); err != nil {
+			return fmt.Errorf("hmac: private_key: %w", err)
+		}
+	}
+	var err error
+	if v.pubs, err = webhookverify.NewPublicKeys(v.KeyType, v.Algorithm, pubs, priv); err != nil {
+		return fmt.Errorf("hmac: %w", err)
+	}
 	return nil
 }
 
@@ -442,7 +510,14 @@ func (v *HMAC) check(r *http.Request, body []byte, now time.Time, ts string, buf
 		candidates[i] = buf[sp.start:sp.end]
 	}
 	var parts [maxPayloadParts][]byte
-	if !v.keys.Match(candidates[:len(spans)], v.appendMessage(parts[:0], r, body, ts)...) {
+	msg := v.appendMessage(parts[:0], r, body, ts)
+	if v.pubs != nil {
+		if !v.pubs.Match(candidates[:len(spans)], msg...) {
+			return webhookverify.ErrInvalidSignature
+		}
+		return nil
+	}
+	if !v.keys.Match(candidates[:len(spans)], msg...) {
 		return webhookverify.ErrInvalidSignature
 	}
 	return nil
@@ -739,7 +814,17 @@ func (v *HMAC) Sign(r *http.Request, body []byte, now time.Time) ([]byte, error)
 		r.Header.Set(v.TimestampHeader, ts)
 	}
 	var parts [maxPayloadParts][]byte
-	sig := v.Encoding.Encode(v.keys.Sign(v.appendMessage(parts[:0], r, body, ts)...))
+	msg := v.appendMessage(parts[:0], r, body, ts)
+	var raw []byte
+	if v.pubs != nil {
+		var err error
+		if raw, err = v.pubs.Sign(msg...); err != nil {
+			return nil, err
+		}
+	} else {
+		raw = v.keys.Sign(msg...)
+	}
+	sig := v.Encoding.Encode(raw)
 	switch {
 	case v.format == formatKV && v.TimestampKey != "":
 		r.Header.Set(v.Header, v.TimestampKey+"="+ts+v.PartSeparator+v.SignatureKey+"="+sig)
@@ -757,6 +842,9 @@ func (v *HMAC) Sign(r *http.Request, body []byte, now time.Time) ([]byte, error)
 //
 //	webhook_verify hmac {
 //	    secret <value>...
+//	    key_type ed25519|ecdsa|rsa         # public-key signatures, in place of secret:
+//	    public_key <key>...                # PEM, base64 DER, or {file./path}
+//	    private_key <key>                  # only to sign (tests, caddy webhook sign)
 //	    header <name>
 //	    algorithm sha1|sha256|sha512|sha3-512
 //	    encoding hex|base64|base64url
@@ -790,6 +878,23 @@ func (v *HMAC) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		switch d.Val() {
 		case "secret":
 			if err := v.Secrets.UnmarshalSecret(d); err != nil {
+				return err
+			}
+		case "key_type":
+			var s string
+			if err := webhookverify.StringArg(d, &s); err != nil {
+				return err
+			}
+			v.KeyType = webhookverify.KeyType(s)
+			if err := v.KeyType.Check(); err != nil {
+				return d.Err(err.Error())
+			}
+		case "public_key":
+			if err := PublicKeyArgs(d, &v.PublicKeys); err != nil {
+				return err
+			}
+		case "private_key":
+			if err := PrivateKeyArg(d, &v.PrivateKey); err != nil {
 				return err
 			}
 		case "header":
@@ -889,8 +994,37 @@ func (v *HMAC) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	if v.Header == "" {
 		return d.Errf("hmac needs the signature header: add 'header <name>', e.g. header X-Signature")
 	}
-	if len(v.Secrets) == 0 {
-		return d.Errf("hmac needs a secret: add 'secret {env.WEBHOOK_SECRET}'")
+	if len(v.Secrets) == 0 && v.KeyType == "" {
+		return d.Errf("hmac needs a secret: add 'secret {env.WEBHOOK_SECRET}' (or, for public-key signatures, 'key_type' and 'public_key')")
+	}
+	if v.KeyType != "" && len(v.PublicKeys) == 0 {
+		return d.Errf("hmac key_type %s needs the provider's public key: add 'public_key <PEM or base64 key>' or 'public_key {file./path/key.pem}'", v.KeyType)
+	}
+	return nil
+}
+
+// PublicKeyArgs reads the values of a public_key subdirective (one or
+// more keys; several allow rotation) and appends them to keys.
+func PublicKeyArgs(d *caddyfile.Dispenser, keys *[]string) error {
+	args := d.RemainingArgs()
+	if len(args) == 0 {
+		return d.Errf("public_key needs a value: the provider's key (PEM or base64), or {file./path/key.pem}")
+	}
+	*keys = append(*keys, args...)
+	return nil
+}
+
+// PrivateKeyArg reads a private_key subdirective: a key that signs only in
+// tests and `caddy webhook sign`, given as a runtime placeholder.
+func PrivateKeyArg(d *caddyfile.Dispenser, key *string) error {
+	if err := webhookverify.StringArg(d, key); err != nil {
+		return err
+	}
+	if strings.TrimSpace(*key) == "" {
+		return d.Errf("private_key is empty: give a test key, e.g. private_key {file./path/test-key.pem}")
+	}
+	if strings.HasPrefix(*key, "{$") {
+		return d.Errf("private_key %s is expanded into the JSON config at adapt time: use {env.NAME} or {file./path} instead", *key)
 	}
 	return nil
 }

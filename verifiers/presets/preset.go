@@ -34,7 +34,13 @@ type Row struct {
 	Proof string
 	// Secret names the secret as the provider does, and the environment
 	// variable the examples use, e.g. "webhook secret", "GITHUB_WEBHOOK_SECRET".
+	// For a public-key row (Scheme.KeyType set), it names the public key.
 	Secret, SecretEnv string
+
+	// Keys are the public keys the provider publishes, by the name a
+	// configuration may give in their place (public_key wise_sandbox), for
+	// a public-key row. A row without Keys takes the account's own key.
+	Keys map[string]string
 
 	// Scheme is the provider's scheme: header, algorithm, encoding,
 	// prefix or key=value format, timestamp and its tolerance, payload
@@ -107,7 +113,20 @@ func Register(rows ...*Row) {
 type Preset struct {
 	// Secrets are the provider's signing secrets; the first one signs,
 	// any one verifies. Use placeholders: {env.NAME} or {file./path}.
+	// Not for a provider that signs with a private key: see PublicKeys.
 	Secrets webhookverify.Secrets `json:"secrets,omitempty"`
+
+	// PublicKeys are the provider's public keys, for a provider that signs
+	// with a private key (see the README): a name the provider's row
+	// knows (e.g. wise_production), a PEM block, the base64 of a DER
+	// public key or, for Ed25519, 32 bytes in hex; or a placeholder such
+	// as {file./etc/key.pem}. Any one verifies (several allow rotation).
+	PublicKeys []string `json:"public_keys,omitempty"`
+
+	// PrivateKey signs, for a provider that signs with a private key, in
+	// tests and `caddy webhook sign` only; its public key must be one of
+	// PublicKeys. Use a placeholder: {env.NAME} or {file./path}.
+	PrivateKey string `json:"private_key,omitempty"`
 
 	// Tolerance is how far the signed timestamp may be from now, in either
 	// direction. Default: the provider's (see the README). Only for
@@ -147,8 +166,17 @@ func (p *Preset) CaddyModule() caddy.ModuleInfo {
 // configuration.
 func (p *Preset) Provision(ctx caddy.Context) error {
 	row := p.row
-	if len(p.Secrets) == 0 {
+	if row.Scheme.KeyType != "" {
+		if len(p.Secrets) > 0 {
+			return fmt.Errorf("%s: %s signs with a private key and shares no secret: replace secret with 'public_key %s'", row.Name, row.Title, row.keyHint())
+		}
+		if len(p.PublicKeys) == 0 {
+			return fmt.Errorf("%s: no public key configured: add 'public_key %s' to the webhook_verify block (JSON: \"public_keys\")", row.Name, row.keyHint())
+		}
+	} else if len(p.Secrets) == 0 {
 		return fmt.Errorf("%s: no secret configured: add 'secret {env.%s}' to the webhook_verify block (JSON: \"secrets\")", row.Name, row.SecretEnv)
+	} else if len(p.PublicKeys) > 0 || p.PrivateKey != "" {
+		return fmt.Errorf("%s: %s signs with a shared secret: remove public_key and private_key", row.Name, row.Title)
 	}
 	if p.Tolerance != 0 && !row.signsTime() {
 		return fmt.Errorf("%s: tolerance: %s signs no timestamp", row.Name, row.Title)
@@ -168,6 +196,14 @@ func (p *Preset) Provision(ctx caddy.Context) error {
 	}
 	p.hmac = row.Scheme
 	p.hmac.Secrets = p.Secrets
+	p.hmac.PrivateKey = p.PrivateKey
+	p.hmac.PublicKeys = nil
+	for _, k := range p.PublicKeys {
+		if named, ok := row.Keys[k]; ok {
+			k = named
+		}
+		p.hmac.PublicKeys = append(p.hmac.PublicKeys, k)
+	}
 	p.hmac.Values = maps.Clone(p.Values)
 	if p.Tolerance != 0 {
 		p.hmac.Tolerance = p.Tolerance
@@ -179,10 +215,19 @@ func (p *Preset) Provision(ctx caddy.Context) error {
 	if err := p.hmac.ProvisionScheme(ctx); err != nil {
 		return fmt.Errorf("%s: %s", row.Name, strings.TrimPrefix(err.Error(), "hmac: "))
 	}
-	if row.Challenge != nil && row.Challenge.Signed != nil {
+	if row.Challenge != nil && row.Challenge.Signed != nil && row.Scheme.KeyType == "" {
 		return p.provisionChallenge(ctx)
 	}
 	return nil
+}
+
+// keyHint is what a public-key row's errors suggest as public_key: the
+// published keys' names, or the environment variable of the examples.
+func (r *Row) keyHint() string {
+	if len(r.Keys) == 0 {
+		return "{env." + r.SecretEnv + "}"
+	}
+	return strings.Join(slices.Sorted(maps.Keys(r.Keys)), " or ")
 }
 
 // provisionChallenge prepares what finds the secret a signed challenge
@@ -324,6 +369,9 @@ func (p *Preset) Challenge(r *http.Request, body []byte, _ webhookverify.Event, 
 	if c == nil || c.Signed == nil {
 		return nil, nil
 	}
+	if p.row.Scheme.KeyType != "" {
+		return c.Signed(r, body, nil) // no shared secret to answer with
+	}
 	return c.Signed(r, body, func() []byte { return p.verifiedKey(r, body, now) })
 }
 
@@ -365,6 +413,8 @@ func (p *Preset) DefaultAllowIPs() []string {
 //
 //	webhook_verify <provider> {
 //	    secret <value>...        # required; several = rotation
+//	    public_key <key>...      # in place of secret, for providers that sign with a private key
+//	    private_key <key>        # those only, to sign in tests and caddy webhook sign
 //	    tolerance <duration>     # providers that sign a timestamp
 //	    <value name> <value>     # e.g. notification_url, where the provider signs one
 //	    event_id_path|type_path|…|reference_path <gjson path>
@@ -385,8 +435,18 @@ func (p *Preset) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		}
 		name := d.Val()
 		switch {
+		case name == "secret" && row.Scheme.KeyType != "":
+			return d.Errf("%s signs with a private key and shares no secret: use 'public_key %s'", row.Title, row.keyHint())
 		case name == "secret":
 			if err := p.Secrets.UnmarshalSecret(d); err != nil {
+				return err
+			}
+		case name == "public_key" && row.Scheme.KeyType != "":
+			if err := generic.PublicKeyArgs(d, &p.PublicKeys); err != nil {
+				return err
+			}
+		case name == "private_key" && row.Scheme.KeyType != "":
+			if err := generic.PrivateKeyArg(d, &p.PrivateKey); err != nil {
 				return err
 			}
 		case name == "tolerance" && row.signsTime():
@@ -406,7 +466,10 @@ func (p *Preset) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			return d.Errf("unrecognized subdirective %q for provider %s: use %s", name, row.Name, p.subdirectives())
 		}
 	}
-	if len(p.Secrets) == 0 {
+	switch {
+	case row.Scheme.KeyType != "" && len(p.PublicKeys) == 0:
+		return d.Errf("%s needs the %s: add 'public_key %s'", row.Name, row.Secret, row.keyHint())
+	case row.Scheme.KeyType == "" && len(p.Secrets) == 0:
 		return d.Errf("%s needs the %s: add 'secret {env.%s}'", row.Name, row.Secret, row.SecretEnv)
 	}
 	return nil
@@ -415,6 +478,9 @@ func (p *Preset) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 // subdirectives lists what the provider's block takes, for errors.
 func (p *Preset) subdirectives() string {
 	names := []string{"secret"}
+	if p.row.Scheme.KeyType != "" {
+		names = []string{"public_key", "private_key"}
+	}
 	if p.row.signsTime() {
 		names = append(names, "tolerance")
 	}

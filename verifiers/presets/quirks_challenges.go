@@ -124,3 +124,17 @@ func safeChallenge(s string) bool {
 	}
 	return true
 }
+
+// discordPing answers Discord's PING interaction (type 1, signed like any
+// interaction), by which Discord checks an interactions endpoint when it
+// is saved and from time to time after: 200, application/json, {"type":1}
+// (PONG; Discord's docs, "Receiving an interaction").
+var discordPing = &Challenge{
+	Text: "PING (`\"type\": 1`, signed): answered, once verified, with PONG `{\"type\":1}`",
+	Signed: func(_ *http.Request, body []byte, _ func() []byte) (*webhookverify.ChallengeResponse, error) {
+		if typ := gjson.GetBytes(body, "type"); typ.Type != gjson.Number || typ.Raw != "1" {
+			return nil, nil
+		}
+		return &webhookverify.ChallengeResponse{ContentType: "application/json", Body: []byte(`{"type":1}`)}, nil
+	},
+}

@@ -2,6 +2,8 @@ package presets
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 )
@@ -45,6 +47,14 @@ func (r *Row) signatureText() string {
 	}
 	s := r.Scheme
 	alg := "HMAC-" + strings.ToUpper(string(s.Algorithm))
+	switch s.KeyType {
+	case "ed25519":
+		alg = "Ed25519"
+	case "ecdsa":
+		alg = "ECDSA P-256 " + strings.ToUpper(string(s.Algorithm)) + " (DER)"
+	case "rsa":
+		alg = "RSA PKCS #1 v1.5 " + strings.ToUpper(string(s.Algorithm))
+	}
 	var value string
 	switch {
 	case s.SignatureFormat == "kv" && s.TimestampKey != "":
@@ -61,7 +71,19 @@ func (r *Row) signatureText() string {
 	case "whsec":
 		text += "; `whsec_` key"
 	}
+	if s.KeyType != "" {
+		text += "; " + r.keysText()
+	}
 	return text
+}
+
+// keysText says which public keys a public-key row takes.
+func (r *Row) keysText() string {
+	if len(r.Keys) == 0 {
+		return "the account's public key (`public_key`)"
+	}
+	names := slices.Sorted(maps.Keys(r.Keys))
+	return "published keys by name: `" + strings.Join(names, "`, `") + "`"
 }
 
 // tokenText says how a token row's request proves itself, e.g. "shared

@@ -1,10 +1,19 @@
 package presets_test
 
 import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +30,13 @@ const rowBody = `{"id":"evt_1","event":"charge.success","type":"payment","data":
 func rowBlock(row *presets.Row, secrets ...string) string {
 	var b strings.Builder
 	b.WriteString(row.Name + " {\n")
+	if row.Scheme.KeyType != "" { // a key pair stands for each secret
+		for _, s := range secrets {
+			b.WriteString(" public_key " + publicKeyFor(row.Scheme.KeyType, s) + "\n")
+		}
+		b.WriteString(" private_key " + privateKeyFor(row.Scheme.KeyType, secrets[0]) + "\n")
+		secrets = nil
+	}
 	for _, s := range secrets {
 		if row.Scheme.KeyEncoding == "whsec" {
 			s = "whsec_" + base64.StdEncoding.EncodeToString([]byte(s))
@@ -143,16 +159,23 @@ func TestEveryRow(t *testing.T) {
 				check("from the future", signed(t, v, rowBody, now.Add(tol+time.Minute)), rowBody, now, webhookverify.ErrTimestampOutOfTolerance)
 				check("just in time", signed(t, v, rowBody, now.Add(-tol+time.Second)), rowBody, now, nil)
 			}
-			if _, err := verifiertest.TryLoad(row.Name + " {\n}"); err == nil || !strings.Contains(err.Error(), "secret {env."+row.SecretEnv+"}") {
+			credLine, wantMissing := " secret s", "secret {env."+row.SecretEnv+"}"
+			if row.Scheme.KeyType != "" {
+				credLine, wantMissing = " public_key "+publicKeyFor(row.Scheme.KeyType, secret), "public_key "
+				if _, err := verifiertest.TryLoad(row.Name + " {\n secret s\n}"); err == nil || !strings.Contains(err.Error(), "shares no secret: use 'public_key") {
+					t.Errorf("a secret for a provider that signs with a private key: %v", err)
+				}
+			}
+			if _, err := verifiertest.TryLoad(row.Name + " {\n}"); err == nil || !strings.Contains(err.Error(), wantMissing) {
 				t.Errorf("a block without secret: %v", err)
 			}
-			if _, err := verifiertest.TryLoad(row.Name + " {\n secret s\n colour blue\n}"); err == nil || !strings.Contains(err.Error(), `unrecognized subdirective "colour"`) {
+			if _, err := verifiertest.TryLoad(row.Name + " {\n" + credLine + "\n colour blue\n}"); err == nil || !strings.Contains(err.Error(), `unrecognized subdirective "colour"`) {
 				t.Errorf("an unknown subdirective: %v", err)
 			}
-			if _, err := verifiertest.TryLoad(row.Name + " extra {\n secret s\n}"); err == nil || !strings.Contains(err.Error(), "wrong argument count") {
+			if _, err := verifiertest.TryLoad(row.Name + " extra {\n" + credLine + "\n}"); err == nil || !strings.Contains(err.Error(), "wrong argument count") {
 				t.Errorf("an argument after the provider: %v", err)
 			}
-			if _, err := verifiertest.TryLoad(row.Name + " {\n secret s\n status_path s\n status_map x great\n}"); err == nil || !strings.Contains(err.Error(), "great") {
+			if _, err := verifiertest.TryLoad(row.Name + " {\n" + credLine + "\n status_path s\n status_map x great\n}"); err == nil || !strings.Contains(err.Error(), "great") {
 				t.Errorf("a bad status_map value: %v", err)
 			}
 		})
@@ -168,4 +191,50 @@ func FuzzEveryRow(f *testing.F) {
 		verifiers = append(verifiers, verifiertest.Load(f, rowBlock(row, "fuzz-secret")))
 	}
 	verifiertest.FuzzSigned(f, verifiers, rowBody, "", "payload=%7B%7D", `{"action":"opened"}`)
+}
+
+// testKeys holds one key pair per key type and secret, so that a secret
+// names the same key pair throughout a test run.
+var testKeys sync.Map
+
+// keyFor returns the key pair of type kt that stands for secret.
+func keyFor(kt webhookverify.KeyType, secret string) crypto.Signer {
+	id := string(kt) + "/" + secret
+	if k, ok := testKeys.Load(id); ok {
+		return k.(crypto.Signer)
+	}
+	var k crypto.Signer
+	var err error
+	switch kt {
+	case webhookverify.KeyEd25519:
+		seed := sha256.Sum256([]byte(secret))
+		k = ed25519.NewKeyFromSeed(seed[:])
+	case webhookverify.KeyECDSA:
+		k, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	default:
+		k, err = rsa.GenerateKey(rand.Reader, 2048)
+	}
+	if err != nil {
+		panic(err)
+	}
+	stored, _ := testKeys.LoadOrStore(id, k)
+	return stored.(crypto.Signer)
+}
+
+// publicKeyFor is the base64 DER public key standing for secret.
+func publicKeyFor(kt webhookverify.KeyType, secret string) string {
+	der, err := x509.MarshalPKIXPublicKey(keyFor(kt, secret).Public())
+	if err != nil {
+		panic(err)
+	}
+	return base64.StdEncoding.EncodeToString(der)
+}
+
+// privateKeyFor is the base64 PKCS #8 private key standing for secret.
+func privateKeyFor(kt webhookverify.KeyType, secret string) string {
+	der, err := x509.MarshalPKCS8PrivateKey(keyFor(kt, secret))
+	if err != nil {
+		panic(err)
+	}
+	return base64.StdEncoding.EncodeToString(der)
 }

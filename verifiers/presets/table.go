@@ -19,7 +19,7 @@ var post = []string{http.MethodPost}
 
 // Table is every provider whose scheme is data, payments first. The
 // README's provider table is generated from it (go generate ./...).
-var Table = slices.Concat(payments, others)
+var Table = slices.Concat(payments, others, signedWithKeys)
 
 func minutes(n int) caddy.Duration { return caddy.Duration(time.Duration(n) * time.Minute) }
 

@@ -4,18 +4,13 @@
 package tokenio
 
 import (
-	"bytes"
 	"crypto/ed25519"
-	"crypto/x509"
 	"encoding/base64"
-	"encoding/hex"
-	"encoding/pem"
 	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
-	"filippo.io/edwards25519"
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/tidwall/gjson"
@@ -197,9 +192,11 @@ func (v *TokenIO) Provision(caddy.Context) error {
 		if err != nil {
 			return fmt.Errorf("tokenio: private_key: %w", err)
 		}
-		if v.priv, err = ParsePrivateKey(string(vals[0])); err != nil {
+		priv, err := webhookverify.ParsePrivateKey(string(vals[0]), webhookverify.KeyEd25519)
+		if err != nil {
 			return fmt.Errorf("tokenio: private_key: %w", err)
 		}
+		v.priv = priv.(ed25519.PrivateKey)
 		pub := v.priv.Public().(ed25519.PublicKey)
 		found := false
 		for _, p := range v.pubs {
@@ -218,112 +215,14 @@ func pathsEmpty(p *webhookverify.FieldPaths) bool {
 		p.Amount == "" && p.Currency == "" && p.Reference == "" && len(p.StatusMap) == 0
 }
 
-// ParsePublicKey reads an Ed25519 public key: 32 bytes in hex (64 digits),
-// base64 or base64url (with or without padding), or a PEM "PUBLIC KEY"
-// (SubjectPublicKeyInfo) block. It refuses degenerate keys (see
-// checkPublicKey).
+// ParsePublicKey reads an Ed25519 public key as webhookverify.ParsePublicKey
+// does (hex, base64, base64url or PEM), refusing degenerate keys.
 func ParsePublicKey(s string) (ed25519.PublicKey, error) {
-	pub, err := parsePublicKey(s)
+	pub, err := webhookverify.ParsePublicKey(s, webhookverify.KeyEd25519)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkPublicKey(pub); err != nil {
-		return nil, err
-	}
-	return pub, nil
-}
-
-// checkPublicKey refuses an Ed25519 public key that is not the canonical
-// encoding of a curve point, or whose point has small order (one of the 8
-// points that the cofactor 8 sends to the identity, the all-zero key
-// among them). crypto/ed25519 accepts such keys, and under them signatures
-// mean nothing: for the identity, R = identity and S = 0 verify any
-// message; for the all-zero key, one message in four. No genuine key is
-// either. The error never contains the key.
-func checkPublicKey(pub ed25519.PublicKey) error {
-	p, err := new(edwards25519.Point).SetBytes(pub)
-	if err != nil {
-		return fmt.Errorf("not an Ed25519 public key: the 32 bytes encode no curve point")
-	}
-	if !bytes.Equal(p.Bytes(), pub) {
-		return fmt.Errorf("not an Ed25519 public key: a non-canonical point encoding")
-	}
-	if new(edwards25519.Point).MultByCofactor(p).Equal(edwards25519.NewIdentityPoint()) == 1 {
-		return fmt.Errorf("degenerate Ed25519 public key of small order (e.g. all zeros), under which forged signatures verify: use Token.io's real public key")
-	}
-	return nil
-}
-
-// parsePublicKey decodes an Ed25519 public key without checking the point.
-func parsePublicKey(s string) (ed25519.PublicKey, error) {
-	s = strings.TrimSpace(s)
-	if strings.HasPrefix(s, "-----BEGIN") {
-		block, _ := pem.Decode([]byte(s))
-		if block == nil || block.Type != "PUBLIC KEY" {
-			return nil, fmt.Errorf("not a PEM PUBLIC KEY block")
-		}
-		key, err := x509.ParsePKIXPublicKey(block.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("PEM PUBLIC KEY: %v", err)
-		}
-		pub, ok := key.(ed25519.PublicKey)
-		if !ok {
-			return nil, fmt.Errorf("PEM PUBLIC KEY is not an Ed25519 key")
-		}
-		return pub, nil
-	}
-	b, err := decodeKey(s)
-	if err != nil {
-		return nil, err
-	}
-	return ed25519.PublicKey(b), nil
-}
-
-// ParsePrivateKey reads an Ed25519 private key: a 32-byte seed in hex,
-// base64 or base64url, or a PEM "PRIVATE KEY" (PKCS #8) block.
-func ParsePrivateKey(s string) (ed25519.PrivateKey, error) {
-	s = strings.TrimSpace(s)
-	if strings.HasPrefix(s, "-----BEGIN") {
-		block, _ := pem.Decode([]byte(s))
-		if block == nil || block.Type != "PRIVATE KEY" {
-			return nil, fmt.Errorf("not a PEM PRIVATE KEY block")
-		}
-		key, err := x509.ParsePKCS8PrivateKey(block.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("PEM PRIVATE KEY could not be parsed")
-		}
-		priv, ok := key.(ed25519.PrivateKey)
-		if !ok {
-			return nil, fmt.Errorf("PEM PRIVATE KEY is not an Ed25519 key")
-		}
-		return priv, nil
-	}
-	seed, err := decodeKey(s)
-	if err != nil {
-		return nil, err
-	}
-	return ed25519.NewKeyFromSeed(seed), nil
-}
-
-// decodeKey decodes 32 bytes written in hex, base64 or base64url. The
-// lengths do not overlap: hex is 64 digits, base64 43 or 44 characters.
-// The error never contains the value.
-func decodeKey(s string) ([]byte, error) {
-	const size = ed25519.PublicKeySize // = ed25519.SeedSize
-	var b []byte
-	var err error
-	switch {
-	case len(s) == 2*size:
-		b, err = hex.DecodeString(s)
-	case strings.ContainsAny(s, "-_"):
-		b, err = webhookverify.Base64URL.Decode(s)
-	default:
-		b, err = webhookverify.Base64.Decode(s)
-	}
-	if err != nil || len(b) != size {
-		return nil, fmt.Errorf("not a 32-byte Ed25519 key in hex, base64 or base64url, nor a PEM block")
-	}
-	return b, nil
+	return pub.(ed25519.PublicKey), nil
 }
 
 // Verify checks the callback or webhook.
