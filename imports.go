@@ -20,6 +20,7 @@ import (
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/okra"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/oktopay"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/opay"
+	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/paypal"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/payu"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/presets"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/standardwebhooks"

@@ -37,9 +37,47 @@ func TestMain(m *testing.M) {
 		}
 		code := m.Run()
 		os.RemoveAll(dir)
+		os.RemoveAll(testHooksDir)
 		os.Exit(code)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	os.RemoveAll(testHooksDir)
+	os.Exit(code)
+}
+
+var (
+	testHooksOnce sync.Once
+	testHooksBin  string
+	testHooksDir  string // removed by TestMain
+	testHooksErr  error
+)
+
+// testHooksCaddy is Caddy built with -tags webhookverify_testhooks, once
+// per test run ($CADDY_TESTHOOKS_BIN when set): the production binary plus
+// the hooks that let a test point the key hosts of providers that fetch
+// keys at a local TLS server (and trust its CA), and start the handlers'
+// clock in the past. Production builds contain none of it.
+func testHooksCaddy(t testing.TB) string {
+	t.Helper()
+	testHooksOnce.Do(func() {
+		if testHooksBin = os.Getenv("CADDY_TESTHOOKS_BIN"); testHooksBin != "" {
+			return
+		}
+		dir, err := os.MkdirTemp("", "webhook-verify-caddy-testhooks")
+		if err != nil {
+			testHooksErr = err
+			return
+		}
+		testHooksDir, testHooksBin = dir, filepath.Join(dir, "caddy")
+		out, err := exec.Command("go", "build", "-tags", "webhookverify_testhooks", "-o", testHooksBin, "../cmd/caddy").CombinedOutput()
+		if err != nil {
+			testHooksErr = fmt.Errorf("building caddy with test hooks: %v\n%s", err, out)
+		}
+	})
+	if testHooksErr != nil {
+		t.Fatal(testHooksErr)
+	}
+	return testHooksBin
 }
 
 // freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
@@ -149,6 +187,12 @@ func (s *syncBuffer) String() string {
 // global options block.
 func startCaddy(t testing.TB, globals, site, upstreamAddr string, env ...string) *caddyProc {
 	t.Helper()
+	return startCaddyBin(t, caddyBin, globals, site, upstreamAddr, env...)
+}
+
+// startCaddyBin is startCaddy with another binary (see testHooksCaddy).
+func startCaddyBin(t testing.TB, bin, globals, site, upstreamAddr string, env ...string) *caddyProc {
+	t.Helper()
 	port, admin := freePort(t), freePort(t)
 	config := fmt.Sprintf("{\n\tadmin 127.0.0.1:%d\n\tmetrics\n%s\n}\n\nhttp://127.0.0.1:%d {\n\tbind 127.0.0.1\n%s\n}\n",
 		admin, globals, port, strings.ReplaceAll(site, "{UPSTREAM}", upstreamAddr))
@@ -165,7 +209,7 @@ func startCaddy(t testing.TB, globals, site, upstreamAddr string, env ...string)
 		done:      make(chan struct{}),
 		adminPort: admin,
 	}
-	p.cmd = exec.Command(caddyBin, "run", "--adapter", "caddyfile", "--config", file)
+	p.cmd = exec.Command(bin, "run", "--adapter", "caddyfile", "--config", file)
 	p.cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_DATA_HOME="+dir, "XDG_CONFIG_HOME="+dir)
 	p.cmd.Env = append(p.cmd.Env, env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs

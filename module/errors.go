@@ -68,6 +68,17 @@ var (
 	// ErrStoreUnavailable: the dedup store could not answer and
 	// on_store_error is closed (503, with Retry-After).
 	ErrStoreUnavailable = NewFailure(http.StatusServiceUnavailable, "store_unavailable")
+
+	// ErrKeyURLNotAllowed: the request names a key or certificate URL
+	// outside the provider's hosts (or not https); nothing is fetched (401).
+	ErrKeyURLNotAllowed = NewFailure(http.StatusUnauthorized, "key_url_not_allowed")
+	// ErrUnknownKey: the provider's key server has no such key, or what it
+	// returned is not the provider's key (401).
+	ErrUnknownKey = NewFailure(http.StatusUnauthorized, "unknown_key")
+	// ErrKeyUnavailable: the provider's key could not be fetched (network,
+	// timeout, an error status): 503 with Retry-After, so the provider
+	// retries.
+	ErrKeyUnavailable = NewFailure(http.StatusServiceUnavailable, "key_unavailable")
 )
 
 // RequirePost fails with ErrMethodNotAllowed unless r is a POST. provider

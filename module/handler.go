@@ -127,7 +127,7 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 func (h *Handler) Provision(ctx caddy.Context) error {
 	h.logger = ctx.Logger()
 	if h.now == nil {
-		h.now = time.Now
+		h.now = clock
 	}
 	if h.VerifierRaw == nil {
 		return fmt.Errorf("no verifier: name a provider, e.g. 'webhook_verify hmac { … }' (JSON: \"verifier\": {\"provider\": \"hmac\", …})")
@@ -273,6 +273,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	forward := body.bytes()
 	if failed != nil {
 		if h.enforce {
+			if FailureOf(failed).Status == http.StatusServiceUnavailable {
+				w.Header().Set("Retry-After", retryAfter) // e.g. a key that could not be fetched
+			}
 			return h.reject(r, repl, failed)
 		}
 		f := FailureOf(failed)
