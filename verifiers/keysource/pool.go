@@ -87,10 +87,11 @@ const (
 	notFound
 	unavailable
 	notAllowed
+	limited
 	numOutcomes
 )
 
-var outcomeNames = [numOutcomes]string{"fetched", "not_found", "unavailable", "not_allowed"}
+var outcomeNames = [numOutcomes]string{"fetched", "not_found", "unavailable", "not_allowed", "limited"}
 
 // newCounters returns the fetch counters of provider on reg, registering
 // the counter vector unless it already is (every Source of a config shares
@@ -104,7 +105,7 @@ func newCounters(reg prometheus.Registerer, provider string) ([numOutcomes]prome
 		Namespace: "caddy",
 		Subsystem: "webhook_verify",
 		Name:      "key_fetch_total",
-		Help:      "Fetches of providers' public keys by provider and outcome: fetched, not_found, unavailable, not_allowed (cache hits are not counted).",
+		Help:      "Fetches of providers' public keys by provider and outcome: fetched, not_found, unavailable, not_allowed, limited (over FetchesPerMinute; cache hits are not counted).",
 	}, []string{"provider", "outcome"}))
 	if err != nil {
 		return counters, err

@@ -55,6 +55,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -62,6 +63,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
 )
 
 // The errors of Get and of Client, to be tested with errors.Is.
@@ -83,6 +85,7 @@ const (
 	DefaultMaxEntries       = 1000
 	DefaultTimeout          = 5 * time.Second
 	DefaultMaxResponseBytes = 64 << 10
+	DefaultFetchesPerMinute = 60
 )
 
 // Config says where a provider's keys may be fetched from and how long they
@@ -112,6 +115,12 @@ type Config struct {
 	MaxResponseBytes int64
 	// Now is the clock of expiry, time.Now by default (tests move it).
 	Now func() time.Time
+	// FetchesPerMinute bounds the fetches a Source starts (of ids neither
+	// cached nor in flight): requests naming ever new URLs or key ids
+	// cannot make the gateway hammer the provider. Past it, Get fails at
+	// once with ErrUnavailable (the provider retries the webhook later).
+	// Default 60, with bursts of as many; negative: no bound.
+	FetchesPerMinute int
 
 	allowed func(host string) bool
 }
@@ -152,6 +161,9 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.FetchesPerMinute == 0 {
+		c.FetchesPerMinute = DefaultFetchesPerMinute
+	}
 	exact, pattern := c.Hosts, c.AllowHost
 	c.allowed = func(host string) bool {
 		_, ok := slices.BinarySearch(exact, host)
@@ -188,6 +200,11 @@ func (s *Source) Get(ctx context.Context, id string, fetch FetchFunc) (any, erro
 		return e.val, e.err
 	}
 	cl, ok := c.calls[id]
+	if !ok && c.limit != nil && !c.limit.AllowN(c.cfg.Now(), 1) {
+		c.mu.Unlock()
+		s.counters[limited].Inc()
+		return nil, fmt.Errorf("keysource %s: %w: more than %d fetches a minute", c.cfg.Provider, ErrUnavailable, c.cfg.FetchesPerMinute)
+	}
 	if !ok {
 		cl = &call{done: make(chan struct{})}
 		c.calls[id] = cl
@@ -205,6 +222,20 @@ func (s *Source) Get(ctx context.Context, id string, fetch FetchFunc) (any, erro
 	}
 }
 
+// CheckURL fails with ErrNotAllowed, at no cost, when rawURL may not be
+// fetched (see Client): a verifier calls it before Get, so that refused
+// URLs do not count against FetchesPerMinute.
+func (s *Source) CheckURL(rawURL string) error {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return fmt.Errorf("keysource %s: %w: the URL does not parse", s.c.cfg.Provider, ErrNotAllowed)
+	}
+	if err := s.c.client.check(u); err != nil {
+		return fmt.Errorf("keysource %s: %w", s.c.cfg.Provider, err)
+	}
+	return nil
+}
+
 // cache is the state that Sources acquired with one pool key share.
 type cache struct {
 	cfg    Config
@@ -216,6 +247,7 @@ type cache struct {
 	items          map[string]*entry
 	found, missing list.List // ids in insertion order, oldest first
 	calls          map[string]*call
+	limit          *rate.Limiter   // nil: no bound
 	joined         func(id string) // test hook: a Get waits for a fetch
 }
 
@@ -234,6 +266,9 @@ type call struct {
 
 func newCache(cfg Config) *cache {
 	c := &cache{cfg: cfg, client: newClient(&cfg), items: map[string]*entry{}, calls: map[string]*call{}}
+	if cfg.FetchesPerMinute > 0 {
+		c.limit = rate.NewLimiter(rate.Limit(float64(cfg.FetchesPerMinute)/60), cfg.FetchesPerMinute)
+	}
 	c.life, c.end = context.WithCancel(context.Background())
 	return c
 }

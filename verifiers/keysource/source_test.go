@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"strconv"
 	"testing"
 	"time"
 
@@ -336,4 +337,42 @@ func TestReleaseEndsFetches(t *testing.T) {
 	err = <-done
 	wantErr(t, err, ErrUnavailable)
 	wantErr(t, err, context.Canceled)
+}
+
+// Requests naming ever new ids cannot make the gateway hammer the
+// provider: past FetchesPerMinute (a burst of as many, then one every
+// 60/n seconds) Get fails at once, without a connection; cached ids and
+// refused URLs do not count.
+func TestFetchesPerMinute(t *testing.T) {
+	srv := serve(t, status(http.StatusNotFound))
+	clock := newClock()
+	cfg := paypalConfig()
+	cfg.Now, cfg.FetchesPerMinute = clock.Now, 6
+	reg := prometheus.NewRegistry()
+	src := newSource(t, cfg, reg)
+	id := func(i int) string { return certURL + "?n=" + strconv.Itoa(i) }
+	for i := range 6 {
+		_, err := get(src, id(i))
+		wantErr(t, err, ErrNotFound)
+	}
+	_, err := get(src, id(6))
+	wantErr(t, err, ErrUnavailable)
+	if _, err := get(src, id(0)); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a remembered id: %v, want it answered from the cache", err)
+	}
+	if err := src.CheckURL("https://evil.test/cert"); !errors.Is(err, ErrNotAllowed) {
+		t.Fatalf("CheckURL of another host: %v", err)
+	}
+	if err := src.CheckURL(certURL); err != nil {
+		t.Fatalf("CheckURL of an allowed URL: %v", err)
+	}
+	if n := srv.hitCount("/cert"); n != 6 {
+		t.Fatalf("%d fetches, want 6", n)
+	}
+	if n := fetchCount(t, reg, "paypal", "limited"); n != 1 {
+		t.Fatalf("limited counted %v times, want 1", n)
+	}
+	clock.Advance(10 * time.Second)
+	_, err = get(src, id(7))
+	wantErr(t, err, ErrNotFound)
 }

@@ -246,6 +246,9 @@ func signedString(id, ts, webhookID string, body []byte) string {
 // certificate returns the public key of the certificate at url, fetched
 // (once, then cached) from PayPal's hosts, its chain verified at now.
 func (v *PayPal) certificate(ctx context.Context, url string, now time.Time) (*rsa.PublicKey, error) {
+	if err := v.certs.CheckURL(url); err != nil {
+		return nil, keysource.Failure(err)
+	}
 	val, err := v.certs.Get(ctx, url, func(ctx context.Context, c *keysource.Client) (any, time.Duration, error) {
 		pemBytes, err := c.Get(ctx, url, nil)
 		if err != nil {
