@@ -8,6 +8,7 @@ import (
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/stores/redis"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/adyen"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/braintree"
+	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/fireblocks"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/flutterwave"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/generic"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/hubspot"

@@ -59,30 +59,6 @@ func TestWiseVector(t *testing.T) {
 	}
 }
 
-// Fireblocks' published v1 vector: fireblocks/ncw-backend-demo @a4752d18,
-// src/middleware/webhook.test.ts 3–14, signed by the sandbox key the docs
-// listed in 2023 (since replaced there by fireblocks_sandbox).
-const (
-	fireblocksSignature   = "fsTdduX/3kKL4WdFKrFE20k38EiPja23QhFOZcpVJczvoX//uTOXWEBDALv9tA6nBH7dXWbdaj/Kr2ktp0UyaPCh4JjjfBcYuZSp5t3lZJK8819bUKDUgXWg/So6HO2VUtbN9MFQ6Nkuss22Fsz5VJAPqWWEi9dMoPVgnpJqYIk4f6pAFWt+eBT2P0erndYBoOCx8Ao61SUlqZNXzigmksrJRtlf2pELC7PvPYwd9GBw71NtUfbeJoB0sCP8QXqSuB0cTXd3oHFgn86WMiOfvNcelMC1ZPwG7sSYdKBnTwpXpJ6xsZWUFQM6rPYEU/ZlvTLWYAg6wkbNutpJJkdfNw=="
-	fireblocksSandbox2023 = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAw+fZuC+0vDYTf8fYnCN671iHg98lPHBmafmqZqb+TUexn9sH6qNIBZ5SgYFxFK6dYXIuJ5uoORzihREvZVZP8DphdeKOMUrMr6b+Cchb2qS8qz8WS7xtyLU9GnBn6M5mWfjkjQr1jbilH15ZvcpzECC8aPUAy2EbHpnr10if2IHkIAWLYD+0khpCjpWtsfuX+LxqzlqQVW9xc6z7tshKeCSEa6Oh8+ia7Zlu0b+2xmy2Arb6xGl+s+Rnof4lsq9tZS6f03huc+XVTmd6H2WeWxFMfGyDCX2akEg2aAvx7231/6S0vBFGiX0C+3GbXlieHDplLGoODHUt5hxbPJnKIwIDAQAB"
-)
-
-func TestFireblocksVector(t *testing.T) {
-	body := testdata(t, "fireblocks_body.json")
-	sig := [][2]string{{"Fireblocks-Signature", fireblocksSignature}}
-	v := verifiertest.Load(t, "fireblocks {\n public_key "+fireblocksSandbox2023+"\n}")
-	verifiertest.Run(t, v, []verifiertest.Case{
-		{Name: "published vector", Body: body, Header: sig, Event: &webhookverify.Event{
-			Type: "VAULT_ACCOUNT_ADDED", Time: time.UnixMilli(1678979524804).UTC(),
-		}},
-		{Name: "re-serialised body", Body: strings.ReplaceAll(body, ",", ", "), Header: sig, Err: webhookverify.ErrInvalidSignature},
-	})
-	for _, name := range []string{"fireblocks_production", "fireblocks_production_eu", "fireblocks_sandbox"} {
-		named := verifiertest.Load(t, "fireblocks {\n public_key "+name+"\n}")
-		verifiertest.Run(t, named, []verifiertest.Case{{Name: name, Body: body, Header: sig, Err: webhookverify.ErrInvalidSignature}})
-	}
-}
-
 // SendGrid's published vectors: sendgrid/sendgrid-go @0f2bb79,
 // helpers/eventwebhook/eventwebhook_test.go 13–38 (one event; the payload
 // ends with CRLF), and sendgrid/sendgrid-nodejs @498e2329,
