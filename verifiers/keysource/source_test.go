@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sync"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
