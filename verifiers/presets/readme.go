@@ -127,8 +127,11 @@ func (r *Row) timestampText() string {
 		return "none"
 	}
 	where := "`" + s.TimestampHeader + "`"
-	if s.TimestampKey != "" {
+	switch {
+	case s.TimestampKey != "":
 		where = "`" + s.TimestampKey + "` part"
+	case s.SignatureFormat == "positional":
+		where = "first part of `" + s.Header + "`"
 	}
 	unit := map[string]string{"": "s", "unix": "s", "unix_ms": "ms", "rfc3339": "RFC 3339"}[s.TimestampFormat]
 	if s.TimestampMillis {
