@@ -1,11 +1,19 @@
 package integration
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -146,5 +154,139 @@ func TestProductionBinaryIgnoresTestHooks(t *testing.T) {
 	}
 	if strings.Contains(c.logs.String(), "TEST HOOKS ACTIVE") {
 		t.Fatal("the production binary announces test hooks")
+	}
+}
+
+// AWS's published SNS messages (the PHP validator's fixtures: SignatureVersion
+// 1 and 2, with and without Subject) end to end: the signing certificate
+// is fetched once from sns.us-east-2.amazonaws.com (the key server, by
+// name), every message reaches the upstream verified with its MessageId
+// as ce-id; a message of another topic is refused, and so is a
+// SigningCertURL on another host, without a fetch.
+func TestSNSVectorsEndToEnd(t *testing.T) {
+	const dir = "../verifiers/sns/testdata/"
+	const certPath = "sns.us-east-2.amazonaws.com/SimpleNotificationService-7ff5318490ec183fbaddaa2a969abfda.pem"
+	ks := newKeyServer(t, map[string][]byte{certPath: readFile(t, dir+"php-test-cert-sns.us-east-2.pem")}, nil, "sns.us-east-2.amazonaws.com")
+	up := newUpstream(t)
+	const topics = "arn:aws:sns:us-east-2:295079676684:publish-and-verify-892f85fe-4836-424d-8188-ab85bef0f362 " +
+		"arn:aws:sns:us-east-2:295079676684:publish-and-verify-62674b1d-4295-426b-88e7-5fb75652a04e " +
+		"arn:aws:sns:us-east-2:295079676684:publish-and-verify-6e11fed2-fcdf-4c52-9dc4-36ef43f37f84 " +
+		"arn:aws:sns:us-east-2:295079676684:publish-and-verify-530b26da-0687-4fe4-9f71-780bad3181e2"
+	site := "\twebhook_verify sns {\n\t\ttopic_arn " + topics + "\n\t}\n\treverse_proxy {UPSTREAM}\n"
+	c := startCaddyBin(t, testHooksCaddy(t), "", site, up.Addr, ks.env("2022-07-28T21:30:00Z")...)
+	hd := h("Content-Type", "text/plain; charset=UTF-8", "X-Amz-Sns-Message-Type", "Notification")
+	var ids []string
+	for i := 1; i <= 4; i++ {
+		body := readFile(t, dir+"php-fixture-"+string(rune('0'+i))+".json")
+		var msg struct{ MessageId string }
+		if err := json.Unmarshal(body, &msg); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, msg.MessageId)
+		if status, got := send(t, http.MethodPost, c.URL+"/", body, hd); status != http.StatusOK || got != "upstream 200" {
+			t.Fatalf("fixture %d: %d %q", i, status, got)
+		}
+	}
+	got := up.Received()
+	if len(got) != 4 {
+		t.Fatalf("upstream received %d messages, want 4", len(got))
+	}
+	for i, r := range got {
+		if r.Header.Get("Webhook-Verified") != "true" || r.Header.Get("Ce-Id") != ids[i] {
+			t.Errorf("message %d: Webhook-Verified %q, Ce-Id %q, want true and %s", i+1, r.Header.Get("Webhook-Verified"), r.Header.Get("Ce-Id"), ids[i])
+		}
+	}
+	if n := ks.hits.Load(); n != 1 {
+		t.Fatalf("the certificate was fetched %d times, want once", n)
+	}
+	body := readFile(t, dir+"php-fixture-2.json")
+	otherTopic := []byte(strings.Replace(string(body), "publish-and-verify-62674b1d", "publish-and-verify-00000000", 1))
+	if status, _ := send(t, http.MethodPost, c.URL+"/", otherTopic, hd); status != http.StatusForbidden {
+		t.Errorf("another topic: %d, want 403", status)
+	}
+	otherHost := []byte(strings.Replace(string(body), "https://sns.us-east-2.amazonaws.com/", "https://sns.us-east-2.amazonaws.com.evil.test/", 1))
+	if status, _ := send(t, http.MethodPost, c.URL+"/", otherHost, hd); status != http.StatusUnauthorized {
+		t.Errorf("a certificate on another host: %d, want 401", status)
+	}
+	if n := ks.hits.Load(); n != 1 {
+		t.Fatalf("refused messages caused %d more fetches", n-1)
+	}
+}
+
+// Circle's documented notification end to end: its key is fetched once by
+// id from api.circle.com (the key server, by name) with the configured API
+// key, and the notification reaches the upstream verified; one byte
+// changed is refused.
+func TestCircleVectorEndToEnd(t *testing.T) {
+	const keyID = "879dc113-5ca4-4ff7-a6b7-54652083fcf8"
+	keyDoc := `{"data":{"id":"` + keyID + `","algorithm":"ECDSA_SHA_256","publicKey":"MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAESl76SZPBJemW0mJNN4KTvYkLT8bOT4UGhFhzNk3fJqf6iuPlLQLq533FelXwczJbjg2U1PHTvQTK7qOQnDL2Tg==","createDate":"2023-06-28T21:47:35.107250Z"}}`
+	ks := newKeyServer(t, map[string][]byte{"api.circle.com/v2/notifications/publicKey/" + keyID: []byte(keyDoc)}, nil, "api.circle.com")
+	up := newUpstream(t)
+	site := "\twebhook_verify circle {\n\t\tapi_key {env.CIRCLE_API_KEY}\n\t}\n\treverse_proxy {UPSTREAM}\n"
+	c := startCaddyBin(t, testHooksCaddy(t), "", site, up.Addr, append(ks.env(""), "CIRCLE_API_KEY=TEST_API_KEY:abc:def")...)
+	body := readFile(t, "../verifiers/circle/testdata/example-body.json")
+	hd := h("Content-Type", "application/json", "X-Circle-Key-Id", keyID,
+		"X-Circle-Signature", "MEQCIBlJPX7t0FDOcozsRK6qIQwik5Fq6mhAtCSSgIB/yQO7AiB9U5lVpdufKvPhk3cz4TH2f5MP7ArnmPRBmhPztpsIFQ==")
+	for i := range 2 {
+		if status, got := send(t, http.MethodPost, c.URL+"/", body, hd); status != http.StatusOK || got != "upstream 200" {
+			t.Fatalf("documented notification #%d: %d %q", i+1, status, got)
+		}
+	}
+	if got := up.Received(); len(got) != 2 || got[0].Header.Get("Webhook-Verified") != "true" || got[0].Header.Get("Ce-Type") != "com.circle.webhooks.test" {
+		t.Fatalf("upstream received %+v", got)
+	}
+	tampered := []byte(strings.Replace(string(body), `"hello":"world"`, `"hello":"World"`, 1))
+	if status, _ := send(t, http.MethodPost, c.URL+"/", tampered, hd); status != http.StatusUnauthorized {
+		t.Errorf("one byte changed: %d, want 401", status)
+	}
+	if n := ks.hits.Load(); n != 1 {
+		t.Fatalf("the key was fetched %d times, want once", n)
+	}
+}
+
+// Plaid end to end (Plaid publishes no signed example): a webhook with a
+// Plaid-Verification JWT signed by a key that the key server returns for
+// its kid reaches the upstream verified; alg none and a body one byte off
+// are refused.
+func TestPlaidEndToEnd(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b64 := base64.RawURLEncoding.EncodeToString
+	jwk := `{"key":{"alg":"ES256","created_at":1560466150,"crv":"P-256","expired_at":null,"kid":"kid-e2e","kty":"EC","use":"sig",` +
+		`"x":"` + b64(key.PublicKey.X.FillBytes(make([]byte, 32))) + `","y":"` + b64(key.PublicKey.Y.FillBytes(make([]byte, 32))) + `"},"request_id":"e2e"}`
+	ks := newKeyServer(t, map[string][]byte{"production.plaid.com/webhook_verification_key/get": []byte(jwk)}, nil, "production.plaid.com")
+	up := newUpstream(t)
+	site := "\twebhook_verify plaid {\n\t\tclient_id {env.PLAID_CLIENT_ID}\n\t\tsecret {env.PLAID_SECRET}\n\t}\n\treverse_proxy {UPSTREAM}\n"
+	c := startCaddyBin(t, testHooksCaddy(t), "", site, up.Addr, append(ks.env(""), "PLAID_CLIENT_ID=client-e2e", "PLAID_SECRET=secret-e2e-0123456789")...)
+	body := []byte("{\n  \"environment\": \"production\",\n  \"item_id\": \"item-1\",\n  \"webhook_code\": \"SYNC_UPDATES_AVAILABLE\",\n  \"webhook_type\": \"TRANSACTIONS\"\n}")
+	jwt := func(alg string, body []byte) string {
+		sum := sha256.Sum256(body)
+		signing := b64([]byte(`{"alg":"`+alg+`","kid":"kid-e2e","typ":"JWT"}`)) + "." +
+			b64([]byte(`{"iat":`+strconv.FormatInt(time.Now().Unix(), 10)+`,"request_body_sha256":"`+hex.EncodeToString(sum[:])+`"}`))
+		digest := sha256.Sum256([]byte(signing))
+		r, s, err := ecdsa.Sign(rand.Reader, key, digest[:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return signing + "." + b64(append(r.FillBytes(make([]byte, 32)), s.FillBytes(make([]byte, 32))...))
+	}
+	if status, got := send(t, http.MethodPost, c.URL+"/", body, h("Content-Type", "application/json", "Plaid-Verification", jwt("ES256", body))); status != http.StatusOK || got != "upstream 200" {
+		t.Fatalf("signed webhook: %d %q", status, got)
+	}
+	if got := up.Received(); len(got) != 1 || got[0].Header.Get("Webhook-Verified") != "true" || got[0].Header.Get("Ce-Type") != "com.plaid.transactions.sync_updates_available" {
+		t.Fatalf("upstream received %+v", got)
+	}
+	if status, _ := send(t, http.MethodPost, c.URL+"/", body, h("Plaid-Verification", jwt("none", body))); status != http.StatusUnauthorized {
+		t.Errorf("alg none: %d, want 401", status)
+	}
+	off := append([]byte(nil), body...)
+	off[len(off)-2] = ' '
+	if status, _ := send(t, http.MethodPost, c.URL+"/", off, h("Plaid-Verification", jwt("ES256", body))); status != http.StatusUnauthorized {
+		t.Errorf("a body one byte off: %d, want 401", status)
+	}
+	if n := ks.hits.Load(); n != 1 {
+		t.Fatalf("the key was fetched %d times, want once", n)
 	}
 }
