@@ -293,6 +293,55 @@ func sdkProviders(now time.Time) []sdkProvider {
 			body:   `{"action":"payment.updated","api_version":"v1","data":{"id":"123456789"},"date_created":"` + stamp + `","id":12345,"live_mode":false,"type":"payment","user_id":"44444"}`,
 			wantID: "bb56a2f1-6aae-46ac-982e-9dcd3581d08e", wantType: "com.mercadopago.notification",
 		},
+		{
+			// The SDK also requires the topic, shop domain, API version and
+			// webhook id headers, which Shopify sends with every webhook.
+			name: "shopify", pkg: "@shopify/shopify-api@13.1.0", secret: "sdk-crosscheck-shopify-client-secret",
+			header: [][2]string{
+				{"X-Shopify-Topic", "orders/paid"}, {"X-Shopify-Shop-Domain", "sdk-crosscheck.myshopify.com"},
+				{"X-Shopify-API-Version", "2025-10"}, {"X-Shopify-Webhook-Id", "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043"},
+				{"X-Shopify-Triggered-At", stamp}, {"X-Shopify-Event-Id", "98880550-7158-44d4-b7cd-2c97c8a091b5"},
+			},
+			body: `{"id":820982911946154508,"admin_graphql_api_id":"gid://shopify/Order/820982911946154508","email":"jon@example.com","created_at":"` + stamp +
+				`","currency":"USD","financial_status":"paid","total_price":"403.00","note":"` + sdkMarker + `","line_items":[{"id":487817672276298554,"quantity":1,"price":"199.00"}]}`,
+			wantType: "com.shopify.webhook",
+			sdkID:    "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043", sdkType: "ORDERS_PAID",
+		},
+		{
+			name: "cashfree", pkg: "cashfree-pg@6.0.6", secret: "cfsk_ma_test_sdkcrosscheckcashfreesecret",
+			body: `{"data":{"order":{"order_id":"order_sdk_1","order_amount":2.00,"order_currency":"INR","order_tags":null},` +
+				`"payment":{"cf_payment_id":1453002795,"payment_status":"SUCCESS","payment_amount":2.00,"payment_currency":"INR","payment_message":"` + sdkMarker +
+				`","payment_time":"` + stamp + `","bank_reference":"234928698581","payment_group":"upi"},` +
+				`"customer_details":{"customer_id":"7112AAA812234","customer_email":"customer@example.com","customer_phone":"9908734801"}},` +
+				`"event_time":"` + stamp + `","type":"PAYMENT_SUCCESS_WEBHOOK"}`,
+			wantType: "com.cashfree.payment_success_webhook", sdkType: "PAYMENT_SUCCESS_WEBHOOK",
+		},
+		{
+			// Next-gen webhooks (classic ones are unsigned).
+			name: "mollie", pkg: "mollie-api-typescript@1.12.28", secret: "sdk-crosscheck-mollie-signing-secret",
+			body: `{"resource":"event","id":"event_GvJ8WHrp5isUdRub9CJyH","type":"payment-link.paid","entityId":"pl_qng5gbbv8NAZ5gpM5ZYgx","createdAt":"` + stamp +
+				`","_embedded":{"entity":{"resource":"payment-link","id":"pl_qng5gbbv8NAZ5gpM5ZYgx","mode":"test","description":"` + sdkMarker +
+				`","amount":{"value":"10.00","currency":"EUR"}}}}`,
+			wantID: "event_GvJ8WHrp5isUdRub9CJyH", wantType: "payment-link.paid",
+		},
+		{
+			name: "slack", pkg: "@slack/bolt@5.1.0", secret: "sdkcrosscheckslacksigningsecret0",
+			body: `{"token":"XXYYZZ","team_id":"T0SDK","api_app_id":"A0SDK","event":{"type":"app_mention","user":"U0SDK","text":"<@U0BOT> ` + sdkMarker +
+				`","ts":"1515449522.000016","channel":"C0SDK","event_ts":"1515449522.000016"},"type":"event_callback","event_id":"Ev0SDKCROSSCHECK","event_time":` + itoa(now.Unix()) + `}`,
+			wantID: "Ev0SDKCROSSCHECK", wantType: "com.slack.event.event_callback",
+		},
+		{
+			// The SDK checks a signature only under the version and algorithm
+			// headers that Box sends with it.
+			name: "box", pkg: "box-node-sdk@10.12.0", secret: "SdkCrossCheckPrimaryKey",
+			header: [][2]string{
+				{"Box-Delivery-Id", "f96bb54b-ee16-4fc5-aa65-8c2d9e5b546f"},
+				{"Box-Signature-Version", "1"}, {"Box-Signature-Algorithm", "HmacSHA256"},
+			},
+			body: `{"type":"webhook_event","id":"9f2a1d3c-sdk-crosscheck","created_at":"` + stamp + `","trigger":"FILE.UPLOADED",` +
+				`"webhook":{"id":"1234567890","type":"webhook"},"source":{"id":"1234567890","type":"file","name":"` + sdkMarker + `.txt"}}`,
+			wantID: "9f2a1d3c-sdk-crosscheck", wantType: "FILE.UPLOADED",
+		},
 	}
 }
 

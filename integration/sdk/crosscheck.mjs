@@ -32,6 +32,10 @@ import { verifySignature as gocardlessVerify, parse as gocardlessParse } from 'g
 import { Resend } from 'resend';
 import { verifyWebhook as clerkVerifyWebhook } from '@clerk/backend/webhooks';
 import { LinearWebhookClient } from '@linear/sdk/webhooks';
+import '@shopify/shopify-api/adapters/web-api';
+import { shopifyApi, ApiVersion as ShopifyApiVersion, LogSeverity as ShopifyLogSeverity } from '@shopify/shopify-api';
+import { SignatureValidator as MollieSignatureValidator } from 'mollie-api-typescript';
+import { WebhooksManager as BoxWebhooksManager } from 'box-node-sdk/lib/managers/webhooks';
 
 const require = createRequire(import.meta.url);
 const { Webhook: SvixWebhook } = require('svix');
@@ -46,12 +50,31 @@ const braintree = require('braintree');
 const { WebhookSignatureValidator: MercadoPagoValidator } = require('mercadopago');
 const { EventWebhook: SendGridEventWebhook } = require('@sendgrid/eventwebhook');
 const { verifyKey: discordVerifyKey } = require('discord-interactions');
+const { Cashfree, CFEnvironment } = require('cashfree-pg');
+const { verifySlackRequest } = require('@slack/bolt');
 
 // Dummy API keys: constructing the clients makes no request.
 const paddle = new Paddle('pdl_sdbx_apikey_crosscheck_not_a_real_key');
 const resend = new Resend('re_crosscheck_not_a_real_key');
 
 const adyenHmac = new AdyenHmacValidator();
+
+// A Shopify app configuration for the case's secret: validating a webhook
+// makes no request. Its logger writes to stdout unless told otherwise, so it
+// logs errors only, to stderr.
+const shopify = (c) => shopifyApi({
+  apiKey: 'sdkcrosscheckapikey',
+  apiSecretKey: c.secret,
+  apiVersion: ShopifyApiVersion.October25,
+  hostName: 'example.com',
+  isEmbeddedApp: false,
+  logger: { level: ShopifyLogSeverity.Error, log: (_severity, message) => { process.stderr.write(`shopify: ${message}\n`); } },
+});
+
+// A Cashfree client for the case's client secret, with the SDK's error
+// analytics (Sentry, on by default) off: verifying a webhook makes no
+// request.
+const cashfree = (c) => new Cashfree(CFEnvironment.SANDBOX, 'sdkcrosscheckclientid', c.secret, undefined, undefined, undefined, false);
 
 // A Braintree gateway for the case's key pair: the sandbox configuration
 // makes no request to parse or sign a webhook notification.
@@ -300,6 +323,56 @@ const providers = {
       });
       return { ok: true };
     },
+  },
+  shopify: {
+    // validate checks X-Shopify-Hmac-Sha256 over the raw body, then that
+    // the topic, shop domain, API version and webhook id headers are there.
+    verify: async (c) => {
+      const rawRequest = new Request('https://example.com/hooks', { method: 'POST', headers: c.headers, body: c.body });
+      const res = await shopify(c).webhooks.validate({ rawBody: c.body, rawRequest });
+      return { ok: res.valid, error: res.valid ? undefined : res.reason, event: { id: res.webhookId, type: res.topic } };
+    },
+  },
+  cashfree: {
+    // PGVerifyWebhookSignature throws unless the signature of
+    // x-webhook-timestamp + body holds; it checks no age.
+    verify: (c) => {
+      const ev = cashfree(c).PGVerifyWebhookSignature(need(c.headers, 'x-webhook-signature'), c.body, need(c.headers, 'x-webhook-timestamp'));
+      return { ok: true, event: { type: ev.type } };
+    },
+  },
+  mollie: {
+    // validate returns false without a signature and throws
+    // InvalidSignatureException for a wrong one.
+    verify: async (c) => ({
+      ok: await MollieSignatureValidator.validate(c.body, c.secret, need(c.headers, 'x-mollie-signature')),
+    }),
+  },
+  slack: {
+    // verifySlackRequest throws unless the v0 signature holds and the
+    // timestamp is at most 5 minutes old; nowMilliseconds is the case's clock.
+    verify: (c) => {
+      verifySlackRequest({
+        signingSecret: c.secret,
+        body: c.body,
+        headers: {
+          'x-slack-signature': need(c.headers, 'x-slack-signature'),
+          'x-slack-request-timestamp': Number(need(c.headers, 'x-slack-request-timestamp')),
+        },
+        nowMilliseconds: c.now * 1000,
+      });
+      return { ok: true };
+    },
+  },
+  box: {
+    // validateMessage checks the primary signature (and the secondary, with
+    // its key) of body + box-delivery-timestamp, only under
+    // box-signature-version 1 and box-signature-algorithm HmacSHA256, and
+    // refuses a delivery timestamp more than 10 minutes old or in the
+    // future (real clock).
+    verify: async (c) => ({
+      ok: await BoxWebhooksManager.validateMessage(c.body, c.headers, c.secret),
+    }),
   },
 };
 

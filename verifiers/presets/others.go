@@ -23,7 +23,7 @@ var others = []*Row{
 	{
 		Name: "slack", Title: "Slack",
 		Docs:   "https://api.slack.com/authentication/verifying-requests-from-slack",
-		Proof:  "published vector (Slack docs), hostile suite",
+		Proof:  "published vector (Slack docs), hostile suite; official SDK cross-check (@slack/bolt@5.1.0 verifySlackRequest accepts our signature, refuses a tampered body)",
 		Secret: "signing secret", SecretEnv: "SLACK_SIGNING_SECRET",
 		Scheme: generic.HMAC{
 			Header: "X-Slack-Signature", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Hex, Prefix: "v0=",
@@ -65,7 +65,8 @@ var others = []*Row{
 		Docs: "https://developer.box.com/guides/webhooks/v2/signatures-v2/",
 		Proof: "published vector (box/box-node-sdk tests/lib/managers/webhooks-test.js, also on Box's signatures page); 10-minute tolerance from the docs; " +
 			"only BOX-SIGNATURE-PRIMARY is checked (the engine reads one signature header): the secondary key is not used, " +
-			"so rotate the primary key by listing the old and the new one",
+			"so rotate the primary key by listing the old and the new one; official SDK cross-check (box-node-sdk@10.12.0 " +
+			"WebhooksManager.validateMessage accepts our signature, refuses a tampered body)",
 		Secret: "primary signature key", SecretEnv: "BOX_PRIMARY_SIGNATURE_KEY",
 		Scheme: generic.HMAC{
 			Header: "Box-Signature-Primary", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Base64,

@@ -26,8 +26,10 @@ var payments = []*Row{
 	},
 	{
 		Name: "shopify", Title: "Shopify",
-		Docs:   "https://shopify.dev/docs/apps/build/webhooks/subscribe/https#step-5-verify-the-webhook",
-		Proof:  "signature computed from Shopify's documented scheme, hostile suite",
+		Docs: "https://shopify.dev/docs/apps/build/webhooks/subscribe/https#step-5-verify-the-webhook",
+		Proof: "signature computed from Shopify's documented scheme, hostile suite; official SDK cross-check (@shopify/shopify-api@13.1.0 " +
+			"webhooks.validate accepts our signature, refuses a tampered body); Shopify's Events webhooks, signed in shopify-hmac-sha256 " +
+			"(no X- prefix), are not read by this row",
 		Secret: "client secret", SecretEnv: "SHOPIFY_API_SECRET",
 		Scheme: generic.HMAC{
 			Header: "X-Shopify-Hmac-Sha256", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Base64,
@@ -264,7 +266,8 @@ var payments = []*Row{
 		Name: "cashfree", Title: "Cashfree Payments",
 		Docs: "https://www.cashfree.com/docs/payments/online/webhooks/signature-verification",
 		Proof: "no published vector: signature computed in the test by the documented formula (cashfree/cashfree-pg PGVerifyWebhookSignature); hostile suite; " +
-			"Cashfree documents no tolerance, so 5m",
+			"Cashfree documents no tolerance, so 5m; official SDK cross-check (cashfree-pg@6.0.6 PGVerifyWebhookSignature accepts our " +
+			"signature, refuses a tampered body)",
 		Secret: "client secret", SecretEnv: "CASHFREE_CLIENT_SECRET",
 		Scheme: generic.HMAC{
 			Header: "X-Webhook-Signature", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Base64,
@@ -413,7 +416,8 @@ var payments = []*Row{
 		Docs: "https://docs.mollie.com/reference/webhooks-best-practices",
 		Proof: "no published vector: signatures computed with crypto/hmac from Mollie's documented scheme (HMAC-SHA256 of the raw body, hex, in X-Mollie-Signature; " +
 			"the optional \"sha256=\" prefix and several signature values as mollie/mollie-api-php src/Webhooks/SignatureValidator.php reads them), hostile suite; " +
-			"classic Mollie webhooks (a payment's webhookUrl, the id only) are unsigned and not checked by this row",
+			"classic Mollie webhooks (a payment's webhookUrl, the id only) are unsigned and not checked by this row; official SDK cross-check " +
+			"(mollie-api-typescript@1.12.28 SignatureValidator.validate accepts our signature, refuses a tampered body)",
 		Secret: "webhook signing secret", SecretEnv: "MOLLIE_WEBHOOK_SECRET",
 		Scheme: generic.HMAC{
 			Header: "X-Mollie-Signature", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Hex,
