@@ -121,8 +121,13 @@ func (h *Handler) applyEnvelope(r *http.Request, repl *caddy.Replacer, ev Event,
 	repl.Set("http.webhook.reference", ev.Reference)
 
 	if h.Envelope != EnvelopeStructured || len(body) == 0 {
-		for _, a := range attrs {
-			r.Header[a.header] = []string{percentEncode(a.value)}
+		// One backing array for every header's value: one allocation
+		// rather than one per header. Each value is capped at its own
+		// element, so that an append to one header cannot reach another.
+		vals := make([]string, len(attrs))
+		for i, a := range attrs {
+			vals[i] = percentEncode(a.value)
+			r.Header[a.header] = vals[i : i+1 : i+1]
 		}
 		return body
 	}

@@ -1,7 +1,9 @@
 package webhookverify
 
 import (
+	"fmt"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -177,4 +179,28 @@ type CredentialHeaderer interface {
 // since the application behind is then expected to check it itself.
 type CredentialRemover interface {
 	RemoveCredential(r *http.Request)
+}
+
+// OneHeader returns the one value of a credential header, trimmed, or ""
+// when it is absent. A repeated one is a malformed signature: one copy
+// would be checked and both forwarded.
+func OneHeader(r *http.Request, name string) (string, error) {
+	vals := r.Header.Values(name)
+	switch len(vals) {
+	case 0:
+		return "", nil
+	case 1:
+		return strings.TrimSpace(vals[0]), nil
+	}
+	return "", fmt.Errorf("%w: header %s is repeated", ErrMalformedSignature, name)
+}
+
+// SignatureHeader is OneHeader for the signature itself: absent or blank
+// is a missing signature.
+func SignatureHeader(r *http.Request, name string) (string, error) {
+	v, err := OneHeader(r, name)
+	if err == nil && v == "" {
+		err = fmt.Errorf("%w: header %s", ErrMissingSignature, name)
+	}
+	return v, err
 }

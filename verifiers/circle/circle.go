@@ -283,32 +283,16 @@ func keyID(s string) (string, bool) {
 	return strings.ToLower(s), true
 }
 
-// header returns the one value of a header, or "" with an error naming it
-// when it is repeated.
-func header(r *http.Request, name string) (string, error) {
-	vals := r.Header.Values(name)
-	if len(vals) > 1 {
-		return "", fmt.Errorf("%w: header %s is repeated", webhookverify.ErrMalformedSignature, name)
-	}
-	if len(vals) == 0 {
-		return "", nil
-	}
-	return strings.TrimSpace(vals[0]), nil
-}
-
 // Verify checks the signature of the body by the key the request names.
 func (v *Circle) Verify(r *http.Request, body []byte, now time.Time) (webhookverify.Event, error) {
 	if err := webhookverify.RequirePost(r, "Circle"); err != nil {
 		return webhookverify.Event{}, err
 	}
-	sigText, err := header(r, HeaderSignature)
+	sigText, err := webhookverify.SignatureHeader(r, HeaderSignature)
 	if err != nil {
 		return webhookverify.Event{}, err
 	}
-	if sigText == "" {
-		return webhookverify.Event{}, fmt.Errorf("%w: header %s", webhookverify.ErrMissingSignature, HeaderSignature)
-	}
-	idText, err := header(r, HeaderKeyID)
+	idText, err := webhookverify.OneHeader(r, HeaderKeyID)
 	if err != nil {
 		return webhookverify.Event{}, err
 	}

@@ -188,11 +188,10 @@ func (v *Fireblocks) Verify(r *http.Request, body []byte, now time.Time) (webhoo
 	if err := webhookverify.RequirePost(r, "Fireblocks"); err != nil {
 		return webhookverify.Event{}, err
 	}
-	jws := r.Header.Values(HeaderJWS)
 	var err error
 	switch {
-	case len(jws) > 0 && v.keys != nil:
-		err = v.verifyJWS(r.Context(), jws, body)
+	case len(r.Header.Values(HeaderJWS)) > 0 && v.keys != nil:
+		err = v.verifyJWS(r, body)
 	case v.v1 != nil:
 		err = v.verifyV1(r, body)
 	default:
@@ -206,14 +205,11 @@ func (v *Fireblocks) Verify(r *http.Request, body []byte, now time.Time) (webhoo
 
 // verifyV1 checks Fireblocks-Signature.
 func (v *Fireblocks) verifyV1(r *http.Request, body []byte) error {
-	vals := r.Header.Values(HeaderV1)
-	switch {
-	case len(vals) > 1:
-		return fmt.Errorf("%w: header %s is repeated", webhookverify.ErrMalformedSignature, HeaderV1)
-	case len(vals) == 0 || strings.TrimSpace(vals[0]) == "":
-		return fmt.Errorf("%w: header %s", webhookverify.ErrMissingSignature, HeaderV1)
+	text, err := webhookverify.SignatureHeader(r, HeaderV1)
+	if err != nil {
+		return err
 	}
-	sig, err := webhookverify.Base64.Decode(strings.TrimSpace(vals[0]))
+	sig, err := webhookverify.Base64.Decode(text)
 	if err != nil {
 		return fmt.Errorf("%w: header %s is not base64", webhookverify.ErrMalformedSignature, HeaderV1)
 	}
@@ -233,11 +229,12 @@ type jwsHeader struct {
 const maxKid = 128
 
 // verifyJWS checks a detached JWS: "<header>..<signature>".
-func (v *Fireblocks) verifyJWS(ctx context.Context, vals []string, body []byte) error {
-	if len(vals) > 1 {
-		return fmt.Errorf("%w: header %s is repeated", webhookverify.ErrMalformedSignature, HeaderJWS)
+func (v *Fireblocks) verifyJWS(r *http.Request, body []byte) error {
+	jws, err := webhookverify.SignatureHeader(r, HeaderJWS)
+	if err != nil {
+		return err
 	}
-	headerB64, sigB64, ok := strings.Cut(strings.TrimSpace(vals[0]), "..")
+	headerB64, sigB64, ok := strings.Cut(jws, "..")
 	if !ok || headerB64 == "" || sigB64 == "" || strings.Contains(sigB64, ".") {
 		return fmt.Errorf("%w: %s is not a detached JWS (<header>..<signature>)", webhookverify.ErrMalformedSignature, HeaderJWS)
 	}
@@ -256,7 +253,7 @@ func (v *Fireblocks) verifyJWS(ctx context.Context, vals []string, body []byte) 
 	if err != nil {
 		return fmt.Errorf("%w: %s: the signature is not base64url", webhookverify.ErrMalformedSignature, HeaderJWS)
 	}
-	pub, err := v.key(ctx, hdr.Kid)
+	pub, err := v.key(r.Context(), hdr.Kid)
 	if err != nil {
 		return err
 	}

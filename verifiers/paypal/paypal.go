@@ -171,19 +171,6 @@ func (v *PayPal) Cleanup() error {
 	return v.certs.Release()
 }
 
-// header returns the one value of a header, or "" with an error naming it
-// when it is repeated.
-func header(r *http.Request, name string) (string, error) {
-	vals := r.Header.Values(name)
-	if len(vals) > 1 {
-		return "", fmt.Errorf("%w: header %s is repeated", webhookverify.ErrMalformedSignature, name)
-	}
-	if len(vals) == 0 {
-		return "", nil
-	}
-	return strings.TrimSpace(vals[0]), nil
-}
-
 // Verify checks the transmission signature.
 func (v *PayPal) Verify(r *http.Request, body []byte, now time.Time) (webhookverify.Event, error) {
 	if err := webhookverify.RequirePost(r, "PayPal"); err != nil {
@@ -191,7 +178,7 @@ func (v *PayPal) Verify(r *http.Request, body []byte, now time.Time) (webhookver
 	}
 	var h [5]string
 	for i, name := range []string{HeaderTransmissionSig, HeaderTransmissionID, HeaderTransmissionTime, HeaderCertURL, HeaderAuthAlgo} {
-		val, err := header(r, name)
+		val, err := webhookverify.OneHeader(r, name)
 		if err != nil {
 			return webhookverify.Event{}, err
 		}

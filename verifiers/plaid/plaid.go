@@ -226,14 +226,11 @@ func (v *Plaid) Verify(r *http.Request, body []byte, now time.Time) (webhookveri
 	if err := webhookverify.RequirePost(r, "Plaid"); err != nil {
 		return webhookverify.Event{}, err
 	}
-	vals := r.Header.Values(HeaderVerification)
-	if len(vals) > 1 {
-		return webhookverify.Event{}, fmt.Errorf("%w: header %s is repeated", webhookverify.ErrMalformedSignature, HeaderVerification)
+	jwt, err := webhookverify.SignatureHeader(r, HeaderVerification)
+	if err != nil {
+		return webhookverify.Event{}, err
 	}
-	if len(vals) == 0 || strings.TrimSpace(vals[0]) == "" {
-		return webhookverify.Event{}, fmt.Errorf("%w: header %s", webhookverify.ErrMissingSignature, HeaderVerification)
-	}
-	tok, err := parseJWT(strings.TrimSpace(vals[0]))
+	tok, err := parseJWT(jwt)
 	if err != nil {
 		return webhookverify.Event{}, err
 	}

@@ -238,16 +238,9 @@ func (v *TokenIO) verifyWebhook(r *http.Request, body []byte) (webhookverify.Eve
 	if err := webhookverify.RequirePost(r, "Token.io"); err != nil {
 		return webhookverify.Event{}, err
 	}
-	values := r.Header.Values(v.Header)
-	if len(values) > 1 {
-		return webhookverify.Event{}, fmt.Errorf("%w: header %s is repeated", webhookverify.ErrMalformedSignature, v.Header)
-	}
-	var value string
-	if len(values) == 1 {
-		value = strings.TrimSpace(values[0])
-	}
-	if value == "" {
-		return webhookverify.Event{}, fmt.Errorf("%w: header %s", webhookverify.ErrMissingSignature, v.Header)
+	value, err := webhookverify.SignatureHeader(r, v.Header)
+	if err != nil {
+		return webhookverify.Event{}, err
 	}
 	sig, err := v.Encoding.Decode(value)
 	if err != nil || len(sig) != ed25519.SignatureSize {
