@@ -76,6 +76,7 @@ func (h *Handler) cloudEventAttributes(ev Event, digest *bodyDigest) []attribute
 // once, when first needed.
 type bodyDigest struct {
 	provider string
+	mac      string // the verifier's Event.BodyMAC, when set
 	r        *http.Request
 	body     []byte
 	done     bool
@@ -86,10 +87,17 @@ func (d *bodyDigest) get() *[16]byte {
 	if !d.done {
 		h := blake3.New()
 		h.WriteString(d.provider)
-		h.Write([]byte{0})
-		if len(d.body) == 0 {
+		switch {
+		case d.mac != "":
+			// A MAC of the body under the provider's secret identifies the
+			// body as well as a digest of it, for 32 bytes of hashing.
+			h.Write([]byte{1})
+			h.WriteString(d.mac)
+		case len(d.body) == 0:
+			h.Write([]byte{0})
 			h.WriteString(d.r.URL.RawQuery)
-		} else {
+		default:
+			h.Write([]byte{0})
 			h.Write(d.body)
 		}
 		var sum [32]byte

@@ -303,7 +303,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	r.Header.Set("Webhook-Verified", verified)
 	// One digest of the raw body, made when first needed, serves both the
 	// envelope's id and the dedup key.
-	digest := &bodyDigest{provider: h.provider, r: r, body: forward}
+	digest := &bodyDigest{provider: h.provider, r: r, body: forward, mac: ev.BodyMAC}
 	var key Key
 	if h.Dedup != nil {
 		key = h.dedupKey(ev, forward, digest)

@@ -54,7 +54,13 @@ func (k *HMACKeys) SignWith(i int, parts ...[]byte) []byte {
 // concatenated parts under one of the keys. Every comparison is constant
 // time, and every key is tried whatever the outcome.
 func (k *HMACKeys) Match(candidates [][]byte, parts ...[]byte) bool {
-	ok := false
+	return k.MatchIndex(candidates, parts...) >= 0
+}
+
+// MatchIndex is Match returning which candidate matched (the last one
+// that did), or -1.
+func (k *HMACKeys) MatchIndex(candidates [][]byte, parts ...[]byte) int {
+	match := -1
 	for i := range k.pools {
 		m := k.pools[i].Get().(*keyedMAC)
 		m.Reset()
@@ -62,14 +68,14 @@ func (k *HMACKeys) Match(candidates [][]byte, parts ...[]byte) bool {
 			m.Write(p)
 		}
 		mac := m.Sum(m.sum[:0])
-		for _, c := range candidates {
+		for j, c := range candidates {
 			if hmac.Equal(mac, c) {
-				ok = true
+				match = j
 			}
 		}
 		k.pools[i].Put(m) // mac aliases m.sum: compare first
 	}
-	return ok
+	return match
 }
 
 // CheckTimestamp fails when t is further than tolerance from now, in

@@ -111,6 +111,7 @@ func Run(t *testing.T, v webhookverify.Verifier, cases []Case) {
 				now = Now
 			}
 			ev, err := v.Verify(c.Request(), []byte(c.Body), now)
+			ev.BodyMAC = "" // not an event fact: see Event.BodyMAC
 			switch {
 			case c.Err == nil && err != nil:
 				t.Fatalf("rejected: %v", err)

@@ -146,14 +146,17 @@ type HMAC struct {
 	// Field paths promote values of a JSON body into the envelope.
 	webhookverify.FieldPaths
 
-	keys     *webhookverify.HMACKeys
-	pubs     *webhookverify.PublicKeys // with KeyType, in place of keys
-	payload  []payloadPart
-	header   string   // Header in canonical form
-	methods  []string // accepted methods; nil: any
-	tsHeader string   // TimestampHeader in canonical form
-	tsFormat string
-	format   sigFormat
+	keys *webhookverify.HMACKeys
+	pubs *webhookverify.PublicKeys // with KeyType, in place of keys
+	// macOfBody: the signed bytes are the body and constant text only,
+	// so the HMAC that verified is a digest of the body (Event.BodyMAC).
+	macOfBody bool
+	payload   []payloadPart
+	header    string   // Header in canonical form
+	methods   []string // accepted methods; nil: any
+	tsHeader  string   // TimestampHeader in canonical form
+	tsFormat  string
+	format    sigFormat
 }
 
 // sigFormat is a provisioned SignatureFormat.
@@ -245,6 +248,10 @@ func (v *HMAC) ProvisionScheme(caddy.Context) error {
 	}
 	if v.payload, err = parsePayload(v.Payload, signsTime, v.Values); err != nil {
 		return fmt.Errorf("hmac: %w", err)
+	}
+	v.macOfBody = !signsTime
+	for _, p := range v.payload {
+		v.macOfBody = v.macOfBody && (p.kind == 'l' || p.kind == 'b')
 	}
 	if err := webhookverify.CheckMethods(v.Methods); err != nil {
 		return fmt.Errorf("hmac: %w", err)
@@ -466,6 +473,7 @@ func (v *HMAC) Verify(r *http.Request, body []byte, now time.Time) (webhookverif
 		return webhookverify.Event{}, err
 	}
 	var err error
+	var mac []byte
 	switch v.format {
 	case formatKV:
 		err = v.verifyKV(r, body, now, values[0])
@@ -477,33 +485,38 @@ func (v *HMAC) Verify(r *http.Request, body []byte, now time.Time) (webhookverif
 			spanArray [maxSignatures]span
 		)
 		buf, spans := decodeSignatures(bufArray[:0], spanArray[:0], values, v.Prefix, v.PrefixOptional, v.Encoding)
-		err = v.check(r, body, now, "", buf, spans)
+		mac, err = v.check(r, body, now, "", buf, spans)
 	}
 	if err != nil {
 		return webhookverify.Event{}, err
 	}
-	return v.Extract(body), nil
+	ev := v.Extract(body)
+	if v.macOfBody && mac != nil {
+		ev.BodyMAC = string(mac)
+	}
+	return ev, nil
 }
 
 // check verifies decoded signatures: the timestamp, when one is signed,
 // within Tolerance of now (ts is a kv or positional header's; a
 // timestamp header replaces it), then any signature against the MAC of
-// the signed bytes under any secret.
-func (v *HMAC) check(r *http.Request, body []byte, now time.Time, ts string, buf []byte, spans []span) error {
+// the signed bytes under any secret. It returns the HMAC that matched
+// (nil for a public-key signature).
+func (v *HMAC) check(r *http.Request, body []byte, now time.Time, ts string, buf []byte, spans []span) ([]byte, error) {
 	if v.TimestampHeader != "" {
 		ts = r.Header.Get(v.tsHeader)
 	}
 	if v.SignsTime() {
 		t, err := parseTimestamp(ts, v.tsFormat)
 		if err != nil {
-			return fmt.Errorf("%w: %s", err, v.timestampSource())
+			return nil, fmt.Errorf("%w: %s", err, v.timestampSource())
 		}
 		if err := webhookverify.CheckTimestamp(t, now, time.Duration(v.Tolerance)); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if len(spans) == 0 {
-		return fmt.Errorf("%w: header %s", webhookverify.ErrMalformedSignature, v.Header)
+		return nil, fmt.Errorf("%w: header %s", webhookverify.ErrMalformedSignature, v.Header)
 	}
 	var candidates [maxSignatures][]byte
 	for i, sp := range spans {
@@ -513,14 +526,15 @@ func (v *HMAC) check(r *http.Request, body []byte, now time.Time, ts string, buf
 	msg := v.appendMessage(parts[:0], r, body, ts)
 	if v.pubs != nil {
 		if !v.pubs.Match(candidates[:len(spans)], msg...) {
-			return webhookverify.ErrInvalidSignature
+			return nil, webhookverify.ErrInvalidSignature
 		}
-		return nil
+		return nil, nil
 	}
-	if !v.keys.Match(candidates[:len(spans)], msg...) {
-		return webhookverify.ErrInvalidSignature
+	i := v.keys.MatchIndex(candidates[:len(spans)], msg...)
+	if i < 0 {
+		return nil, webhookverify.ErrInvalidSignature
 	}
-	return nil
+	return candidates[i], nil
 }
 
 // verifySet checks one kv set or a positional header.
@@ -533,7 +547,8 @@ func (v *HMAC) verifySet(r *http.Request, body []byte, now time.Time, set string
 	if !ok {
 		return fmt.Errorf("%w: header %s", webhookverify.ErrMalformedSignature, v.Header)
 	}
-	return v.check(r, body, now, ts, buf, spans)
+	_, err := v.check(r, body, now, ts, buf, spans)
+	return err
 }
 
 // verifyKV checks a kv header: one set, or with SetSeparator up to

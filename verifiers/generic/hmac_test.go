@@ -484,16 +484,26 @@ func TestHMACEvent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The MAC of the body alone is the body's digest (Event.BodyMAC).
+	mac, _ := hex.DecodeString(hexMAC("k", body))
 	want := webhookverify.Event{ID: "evt_9", Type: "payment.updated", Status: webhookverify.StatusSucceeded,
-		Amount: "1000.50", Currency: "NGN", Reference: "order-1"}
+		Amount: "1000.50", Currency: "NGN", Reference: "order-1", BodyMAC: string(mac)}
 	if ev != want {
 		t.Errorf("event %+v, want %+v", ev, want)
 	}
 	// Without field paths nothing is invented.
 	v = provisioned(t, githubStyle("k"))
 	ev, err = v.Verify(post(body, hdr{"X-Hub-Signature-256", "sha256=" + hexMAC("k", body)}), []byte(body), now)
-	if err != nil || ev != (webhookverify.Event{}) {
-		t.Errorf("event %+v, err %v; want empty", ev, err)
+	if err != nil || ev != (webhookverify.Event{BodyMAC: string(mac)}) {
+		t.Errorf("event %+v, err %v; want empty but for the MAC", ev, err)
+	}
+	// A MAC over a timestamp as well is no digest of the body: a retry
+	// signed anew would get another one.
+	ts := strconv.FormatInt(now.Unix(), 10)
+	v = provisioned(t, HMAC{Secrets: webhookverify.Secrets{"k"}, Header: "X-Sig", TimestampHeader: "X-Ts"})
+	ev, err = v.Verify(post(body, hdr{"X-Sig", hexMAC("k", ts+"."+body)}, hdr{"X-Ts", ts}), []byte(body), now)
+	if err != nil || ev.BodyMAC != "" {
+		t.Errorf("timestamped: BodyMAC %x, err %v; want none", ev.BodyMAC, err)
 	}
 }
 

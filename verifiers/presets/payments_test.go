@@ -91,6 +91,7 @@ func payEvent(t *testing.T, v webhookverify.Verifier, c verifiertest.Case, want 
 		t.Errorf("%s: time %v, want %v", c.Name, got.Time, want.Time)
 	}
 	got.Time, want.Time = time.Time{}, time.Time{}
+	got.BodyMAC = "" // not an event fact
 	if got != want {
 		t.Errorf("%s: event\n got %+v\nwant %+v", c.Name, got, want)
 	}
