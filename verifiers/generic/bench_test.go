@@ -1,6 +1,8 @@
 package generic
 
 import (
+	"strconv"
+	"os"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -74,6 +76,17 @@ func BenchmarkVerifyHMACSHA256_64KiB(b *testing.B) {
 }
 
 func BenchmarkBareHMACSHA256_64KiB(b *testing.B) { benchmarkBareHMAC(b, body64KiB) }
+
+// BenchmarkBareHMACSHA256Size is one HMAC-SHA256 pass over
+// $BENCH_BODY_SIZE bytes: the hash floor integration/bench-load.sh adds to
+// the header floor. Skipped without the variable.
+func BenchmarkBareHMACSHA256Size(b *testing.B) {
+	n, err := strconv.Atoi(os.Getenv("BENCH_BODY_SIZE"))
+	if err != nil || n <= 0 {
+		b.Skip("set BENCH_BODY_SIZE")
+	}
+	benchmarkBareHMAC(b, make([]byte, n))
+}
 
 // BenchmarkVerifyHMACStandardWebhooks_1KiB adds a payload template (id
 // header, timestamp, body), a timestamp check and base64.
