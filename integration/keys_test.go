@@ -1,10 +1,13 @@
 package integration
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/sha512"
 	"crypto/tls"
 	"encoding/base64"
 	"encoding/hex"
@@ -288,5 +291,73 @@ func TestPlaidEndToEnd(t *testing.T) {
 	}
 	if n := ks.hits.Load(); n != 1 {
 		t.Fatalf("the key was fetched %d times, want once", n)
+	}
+}
+
+// Published vectors of the providers with static public keys, end to end:
+// Wise's (its sandbox key, by name), SendGrid's (its test key; the clock at
+// its time) and Fireblocks' v1 (the sandbox key it listed in 2023, as
+// PEM); and a Fireblocks v2 JWS checked against the environment's JWKS,
+// fetched once from keys.fireblocks.io (the key server, by name).
+func TestStaticKeyVectorsEndToEnd(t *testing.T) {
+	fbKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b64u := base64.RawURLEncoding.EncodeToString
+	jwks := `{"keys":[{"kty":"RSA","kid":"e2e-1","use":"sig","alg":"RS512","n":"` + b64u(fbKey.N.Bytes()) + `","e":"AQAB"}]}`
+	ks := newKeyServer(t, map[string][]byte{"keys.fireblocks.io/.well-known/jwks.json": []byte(jwks)}, nil, "keys.fireblocks.io")
+	up := newUpstream(t)
+	site := `	handle /wise {
+		webhook_verify wise {
+			public_key wise_sandbox
+		}
+		reverse_proxy {UPSTREAM}
+	}
+	handle /sendgrid {
+		webhook_verify sendgrid {
+			public_key MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE83T4O/n84iotIvIW4mdBgQ/7dAfSmpqIM8kF9mN1flpVKS3GRqe62gw+2fNNRaINXvVpiglSI8eNEc6wEA3F+g==
+		}
+		reverse_proxy {UPSTREAM}
+	}
+	handle /fireblocks {
+		webhook_verify fireblocks {
+			public_key {file.../verifiers/fireblocks/testdata/sandbox-2023.pem}
+		}
+		reverse_proxy {UPSTREAM}
+	}`
+	c := startCaddyBin(t, testHooksCaddy(t), "", site, up.Addr, ks.env("2020-09-14T19:41:50Z")...)
+	post := func(path string, body []byte, hd http.Header) {
+		t.Helper()
+		if status, got := send(t, http.MethodPost, c.URL+path, body, hd); status != http.StatusOK || got != "upstream 200" {
+			t.Fatalf("%s: %d %q", path, status, got)
+		}
+		tampered := append([]byte(nil), body...)
+		tampered[len(tampered)/2] ^= 1
+		if status, _ := send(t, http.MethodPost, c.URL+path, tampered, hd); status != http.StatusUnauthorized {
+			t.Fatalf("%s, one byte changed: %d, want 401", path, status)
+		}
+	}
+	post("/wise", readFile(t, "../verifiers/presets/testdata/keys/wise_body.json"), h("X-Signature-SHA256",
+		"wKcKCYXAzxNgiu7xmoDm943NUni7Rz33QN8JkEA9dWSGebgndonabgSj18Y4C08OrwVmueGsED2s00M7DtJVcYKOS1i3G4TMVx+mgM3aL9djMBkQtiYNBFUd6wrPI7ZUNHv/TrlKSjTMc+6JFvUvJ7owY3z85e3I4jLRLJowMFvO8kvCJ60+1pY9wDwZvtZ//WS93LrwGjk9Dvwzpmu0w+P4J75tETT5qC3Uv0y5G2yO8SEoO3yNP/tg/BOli02niHb53vEOUWUb9bly6thnfMoXoiV/osoGxgF20R58RlvkAmezyyl1Sv542TfS2DpiwVnmjjjkCyXeSUcKookYLQ=="))
+	post("/sendgrid", readFile(t, "../verifiers/presets/testdata/keys/sendgrid_payload.json"), h(
+		"X-Twilio-Email-Event-Webhook-Signature", "MEUCIGHQVtGj+Y3LkG9fLcxf3qfI10QysgDWmMOVmxG0u6ZUAiEAyBiXDWzM+uOe5W0JuG+luQAbPIqHh89M15TluLtEZtM=",
+		"X-Twilio-Email-Event-Webhook-Timestamp", "1600112502"))
+	post("/fireblocks", readFile(t, "../verifiers/fireblocks/testdata/v1_body.json"), h("Fireblocks-Signature",
+		"fsTdduX/3kKL4WdFKrFE20k38EiPja23QhFOZcpVJczvoX//uTOXWEBDALv9tA6nBH7dXWbdaj/Kr2ktp0UyaPCh4JjjfBcYuZSp5t3lZJK8819bUKDUgXWg/So6HO2VUtbN9MFQ6Nkuss22Fsz5VJAPqWWEi9dMoPVgnpJqYIk4f6pAFWt+eBT2P0erndYBoOCx8Ao61SUlqZNXzigmksrJRtlf2pELC7PvPYwd9GBw71NtUfbeJoB0sCP8QXqSuB0cTXd3oHFgn86WMiOfvNcelMC1ZPwG7sSYdKBnTwpXpJ6xsZWUFQM6rPYEU/ZlvTLWYAg6wkbNutpJJkdfNw=="))
+
+	body := []byte(`{"type":"TRANSACTION_STATUS_UPDATED","tenantId":"t-1","timestamp":1600112000000,"data":{"id":"tx-1","status":"COMPLETED"}}`)
+	hdr := b64u([]byte(`{"alg":"RS512","kid":"e2e-1"}`))
+	digest := sha512.Sum512([]byte(hdr + "." + b64u(body)))
+	sig, err := rsa.SignPKCS1v15(rand.Reader, fbKey, crypto.SHA512, digest[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	post("/fireblocks", body, h("Fireblocks-Webhook-Signature", hdr+".."+b64u(sig)))
+	if got := up.Received(); len(got) != 4 {
+		t.Fatalf("upstream received %d webhooks, want 4", len(got))
+	}
+	if n := ks.hits.Load(); n != 1 {
+		t.Fatalf("the JWKS was fetched %d times, want once", n)
 	}
 }
