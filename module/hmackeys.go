@@ -54,13 +54,14 @@ func (k *HMACKeys) SignWith(i int, parts ...[]byte) []byte {
 // concatenated parts under one of the keys. Every comparison is constant
 // time, and every key is tried whatever the outcome.
 func (k *HMACKeys) Match(candidates [][]byte, parts ...[]byte) bool {
-	return k.MatchIndex(candidates, parts...) >= 0
+	c, _ := k.MatchIndex(candidates, parts...)
+	return c >= 0
 }
 
-// MatchIndex is Match returning which candidate matched (the last one
-// that did), or -1.
-func (k *HMACKeys) MatchIndex(candidates [][]byte, parts ...[]byte) int {
-	match := -1
+// MatchIndex is Match returning which candidate matched and under which
+// key (the last that did), or -1, -1.
+func (k *HMACKeys) MatchIndex(candidates [][]byte, parts ...[]byte) (candidate, key int) {
+	match, matchKey := -1, -1
 	for i := range k.pools {
 		m := k.pools[i].Get().(*keyedMAC)
 		m.Reset()
@@ -70,12 +71,12 @@ func (k *HMACKeys) MatchIndex(candidates [][]byte, parts ...[]byte) int {
 		mac := m.Sum(m.sum[:0])
 		for j, c := range candidates {
 			if hmac.Equal(mac, c) {
-				match = j
+				match, matchKey = j, i
 			}
 		}
 		k.pools[i].Put(m) // mac aliases m.sum: compare first
 	}
-	return match
+	return match, matchKey
 }
 
 // CheckTimestamp fails when t is further than tolerance from now, in

@@ -109,14 +109,14 @@ type Event struct {
 	// Reference is the payment reference (usually the merchant's order id).
 	Reference string
 
-	// BodyMAC, when set, is the verified MAC of exactly the body (with at
-	// most constant text around it) under the provider's secret: the
-	// signature that passed. It is a digest of the body that costs nothing
-	// more, so the handler derives the envelope's id and the dedup key from
-	// it instead of digesting the body once more. Leave it empty unless the
-	// credential is such a MAC (not when a timestamp or a header is signed
-	// with the body: a retry signed anew would get another id). Never
-	// forwarded or logged.
+	// BodyMAC, when set, is the MAC of exactly the body (with at most
+	// constant text around it) under the first configured secret: when the
+	// provider signed with that secret, the signature that passed. It is a
+	// digest of the body that costs nothing more, so the handler derives
+	// the envelope's id and the dedup key from it instead of digesting the
+	// body once more. Leave it empty unless the credential is such a MAC
+	// (not when a timestamp or a header is signed with the body: a retry
+	// signed anew would get another id). Never forwarded or logged.
 	BodyMAC string
 }
 

@@ -1,13 +1,13 @@
 package generic
 
 import (
-	"strconv"
-	"os"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
 	"net/http"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"

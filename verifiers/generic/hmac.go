@@ -500,8 +500,9 @@ func (v *HMAC) Verify(r *http.Request, body []byte, now time.Time) (webhookverif
 // check verifies decoded signatures: the timestamp, when one is signed,
 // within Tolerance of now (ts is a kv or positional header's; a
 // timestamp header replaces it), then any signature against the MAC of
-// the signed bytes under any secret. It returns the HMAC that matched
-// (nil for a public-key signature).
+// the signed bytes under any secret. When the signed bytes are the body
+// alone (macOfBody), it returns their HMAC under the first secret: a
+// digest of the body (Event.BodyMAC).
 func (v *HMAC) check(r *http.Request, body []byte, now time.Time, ts string, buf []byte, spans []span) ([]byte, error) {
 	if v.TimestampHeader != "" {
 		ts = r.Header.Get(v.tsHeader)
@@ -530,9 +531,18 @@ func (v *HMAC) check(r *http.Request, body []byte, now time.Time, ts string, buf
 		}
 		return nil, nil
 	}
-	i := v.keys.MatchIndex(candidates[:len(spans)], msg...)
+	i, key := v.keys.MatchIndex(candidates[:len(spans)], msg...)
 	if i < 0 {
 		return nil, webhookverify.ErrInvalidSignature
+	}
+	if !v.macOfBody {
+		return nil, nil
+	}
+	if key != 0 {
+		// Signed with another secret (a rotation): the digest is the MAC
+		// under the first, so that the same body keeps one id whichever
+		// secret signed it.
+		return v.keys.SignWith(0, msg...), nil
 	}
 	return candidates[i], nil
 }

@@ -497,6 +497,13 @@ func TestHMACEvent(t *testing.T) {
 	if err != nil || ev != (webhookverify.Event{BodyMAC: string(mac)}) {
 		t.Errorf("event %+v, err %v; want empty but for the MAC", ev, err)
 	}
+	// Signed with the second secret (a rotation), the digest is still the
+	// MAC under the first: one body, one id, whichever secret signed.
+	v = provisioned(t, HMAC{Secrets: webhookverify.Secrets{"k", "old"}, Header: "X-Hub-Signature-256", Prefix: "sha256="})
+	ev, err = v.Verify(post(body, hdr{"X-Hub-Signature-256", "sha256=" + hexMAC("old", body)}), []byte(body), now)
+	if err != nil || ev.BodyMAC != string(mac) {
+		t.Errorf("signed with the second secret: BodyMAC %x, err %v; want the MAC under the first", ev.BodyMAC, err)
+	}
 	// A MAC over a timestamp as well is no digest of the body: a retry
 	// signed anew would get another one.
 	ts := strconv.FormatInt(now.Unix(), 10)
