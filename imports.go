@@ -28,7 +28,6 @@ import (
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/presets"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/sns"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/standardwebhooks"
-	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/stripe"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/tokenio"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/twilio"
 )

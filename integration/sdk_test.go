@@ -32,7 +32,6 @@ import (
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/mercadopago"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/presets"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/standardwebhooks"
-	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/stripe"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/twilio"
 )
 

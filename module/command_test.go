@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -23,7 +24,7 @@ import (
 
 	webhookverify "github.com/caddy-webhook-verify/caddy-webhook-verify/module"
 	"github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/generic"
-	"github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/stripe"
+	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/presets"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/tokenio"
 )
 
@@ -179,9 +180,16 @@ func TestSignStripe(t *testing.T) {
 	if want := "t=1700000000,v1=" + signHMACHex("whsec_demo", "1700000000."+body); r.Header.Get("Stripe-Signature") != want {
 		t.Fatalf("Stripe-Signature = %q, want %q", r.Header.Get("Stripe-Signature"), want)
 	}
-	v := &stripe.Stripe{Secrets: webhookverify.Secrets{"whsec_demo"}}
-	signProvision(t, v)
-	if _, err := v.Verify(r, got, time.Unix(1700000100, 0)); err != nil {
+	info, err := caddy.GetModule(webhookverify.VerifierNamespace + ".stripe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := info.New()
+	if err := json.Unmarshal([]byte(`{"secrets":["whsec_demo"]}`), m); err != nil {
+		t.Fatal(err)
+	}
+	signProvision(t, m.(caddy.Provisioner))
+	if _, err := m.(webhookverify.Verifier).Verify(r, got, time.Unix(1700000100, 0)); err != nil {
 		t.Fatal(err)
 	}
 }

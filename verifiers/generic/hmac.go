@@ -4,6 +4,7 @@
 package generic
 
 import (
+	"bytes"
 	"crypto"
 	"encoding/base64"
 	"encoding/hex"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"go.uber.org/zap"
 
 	webhookverify "github.com/caddy-webhook-verify/caddy-webhook-verify/module"
 )
@@ -119,6 +121,17 @@ type HMAC struct {
 	// It takes the place of timestamp_header.
 	TimestampKey string `json:"timestamp_key,omitempty"`
 
+	// SkipBadSignatures, in kv format, skips a signature part that does
+	// not decode to a MAC of the algorithm's size, as Stripe's libraries
+	// do, instead of refusing the header; it is malformed only when no
+	// signature part decodes.
+	SkipBadSignatures bool `json:"skip_bad_signatures,omitempty"`
+
+	// SecretPrefix, when set, is how the provider's secrets start (Stripe's
+	// "whsec_"): a secret without it loads, with a warning that it is most
+	// likely cut short (the whole string is the key).
+	SecretPrefix string `json:"secret_prefix,omitempty"`
+
 	// KeyEncoding is how each secret is turned into the HMAC key: "raw"
 	// (default: its bytes), "hex" (hex-decoded, as Adyen's) or "whsec"
 	// (base64 after an optional "whsec_", as Standard Webhooks').
@@ -151,6 +164,7 @@ type HMAC struct {
 	// macOfBody: the signed bytes are the body and constant text only,
 	// so the HMAC that verified is a digest of the body (Event.BodyMAC).
 	macOfBody bool
+	macSize   int // the algorithm's MAC size
 	payload   []payloadPart
 	header    string   // Header in canonical form
 	methods   []string // accepted methods; nil: any
@@ -246,6 +260,7 @@ func (v *HMAC) ProvisionScheme(caddy.Context) error {
 			v.Payload = "{timestamp}.{body}"
 		}
 	}
+	v.macSize = newHash().Size()
 	if v.payload, err = parsePayload(v.Payload, signsTime, v.Values); err != nil {
 		return fmt.Errorf("hmac: %w", err)
 	}
@@ -270,6 +285,10 @@ func (v *HMAC) ProvisionScheme(caddy.Context) error {
 		return err
 	}
 	for i, k := range keys {
+		if v.SecretPrefix != "" && !bytes.HasPrefix(k, []byte(v.SecretPrefix)) {
+			caddy.Log().Named("webhook_verify").Warn("a secret does not start with "+v.SecretPrefix+
+				": the whole secret the provider shows is the key; it may have been cut short", zap.Int("secret", i+1))
+		}
 		if keys[i], err = decodeKey(k, v.KeyEncoding); err != nil {
 			return fmt.Errorf("hmac: secret #%d: %w", i+1, err)
 		}
@@ -326,8 +345,8 @@ func (v *HMAC) provisionFormat() error {
 	switch v.SignatureFormat {
 	case "", "list":
 		v.format = formatList
-		if v.TimestampKey != "" || v.SignatureKey != "" || v.SetSeparator != "" {
-			return fmt.Errorf("timestamp_key, signature_key and set_separator need signature_format kv")
+		if v.TimestampKey != "" || v.SignatureKey != "" || v.SetSeparator != "" || v.SkipBadSignatures {
+			return fmt.Errorf("timestamp_key, signature_key, set_separator and skip_bad_signatures need signature_format kv")
 		}
 	case "kv":
 		v.format = formatKV
@@ -485,7 +504,7 @@ func (v *HMAC) Verify(r *http.Request, body []byte, now time.Time) (webhookverif
 			spanArray [maxSignatures]span
 		)
 		buf, spans := decodeSignatures(bufArray[:0], spanArray[:0], values, v.Prefix, v.PrefixOptional, v.Encoding)
-		mac, err = v.check(r, body, now, "", buf, spans)
+		mac, err = v.check(r, body, now, "", buf, spans, false)
 	}
 	if err != nil {
 		return webhookverify.Event{}, err
@@ -503,7 +522,7 @@ func (v *HMAC) Verify(r *http.Request, body []byte, now time.Time) (webhookverif
 // the signed bytes under any secret. When the signed bytes are the body
 // alone (macOfBody), it returns their HMAC under the first secret: a
 // digest of the body (Event.BodyMAC).
-func (v *HMAC) check(r *http.Request, body []byte, now time.Time, ts string, buf []byte, spans []span) ([]byte, error) {
+func (v *HMAC) check(r *http.Request, body []byte, now time.Time, ts string, buf []byte, spans []span, bad bool) ([]byte, error) {
 	if v.TimestampHeader != "" {
 		ts = r.Header.Get(v.tsHeader)
 	}
@@ -517,6 +536,9 @@ func (v *HMAC) check(r *http.Request, body []byte, now time.Time, ts string, buf
 		}
 	}
 	if len(spans) == 0 {
+		if v.format == formatKV && !bad { // a set without any signature part
+			return nil, fmt.Errorf("%w: header %s has no %s=", webhookverify.ErrMissingSignature, v.Header, v.SignatureKey)
+		}
 		return nil, fmt.Errorf("%w: header %s", webhookverify.ErrMalformedSignature, v.Header)
 	}
 	var candidates [maxSignatures][]byte
@@ -553,11 +575,11 @@ func (v *HMAC) verifySet(r *http.Request, body []byte, now time.Time, set string
 		bufArray  [4 * 64]byte
 		spanArray [maxSignatures]span
 	)
-	buf, spans, ts, ok := v.decodeSet(bufArray[:0], spanArray[:0], set)
+	buf, spans, ts, skipped, ok := v.decodeSet(bufArray[:0], spanArray[:0], set)
 	if !ok {
 		return fmt.Errorf("%w: header %s", webhookverify.ErrMalformedSignature, v.Header)
 	}
-	_, err := v.check(r, body, now, ts, buf, spans)
+	_, err := v.check(r, body, now, ts, buf, spans, skipped)
 	return err
 }
 
@@ -576,7 +598,7 @@ func (v *HMAC) verifyKV(r *http.Request, body []byte, now time.Time, header stri
 		}
 		var scratch [4 * 64]byte
 		var spans [maxSignatures]span
-		if _, _, _, ok := v.decodeSet(scratch[:0], spans[:0], set); !ok {
+		if _, _, _, _, ok := v.decodeSet(scratch[:0], spans[:0], set); !ok {
 			return fmt.Errorf("%w: header %s", webhookverify.ErrMalformedSignature, v.Header)
 		}
 		if sets++; sets > maxSets {
@@ -631,10 +653,12 @@ func (v *HMAC) timestampSource() string {
 }
 
 // decodeSet reads one kv set or a positional header, appending the
-// signatures' bytes to buf and their places to spans.
-func (v *HMAC) decodeSet(buf []byte, spans []span, set string) ([]byte, []span, string, bool) {
+// signatures' bytes to buf and their places to spans; skipped reports
+// signatures passed over (SkipBadSignatures).
+func (v *HMAC) decodeSet(buf []byte, spans []span, set string) (_ []byte, _ []span, ts string, skipped, ok bool) {
 	if v.format == formatPositional {
-		return v.decodePositional(buf, spans, set)
+		buf, spans, ts, ok = v.decodePositional(buf, spans, set)
+		return buf, spans, ts, false, ok
 	}
 	return v.decodeKV(buf, spans, set)
 }
@@ -642,32 +666,39 @@ func (v *HMAC) decodeSet(buf []byte, spans []span, set string) ([]byte, []span, 
 // decodeKV reads a key=value signature set: every part under
 // SignatureKey is a signature, the one under TimestampKey the timestamp.
 // Unknown keys are skipped (providers add versions); a part without "=",
-// a repeated timestamp or an undecodable signature is malformed.
-func (v *HMAC) decodeKV(buf []byte, spans []span, header string) ([]byte, []span, string, bool) {
-	ts, haveTS := "", false
+// a repeated timestamp, more than maxSignatures signatures or (unless
+// SkipBadSignatures) an undecodable signature is malformed.
+func (v *HMAC) decodeKV(buf []byte, spans []span, header string) (_ []byte, _ []span, ts string, skipped, ok bool) {
+	haveTS, seen := false, 0
 	for part := range strings.SplitSeq(header, v.PartSeparator) {
-		key, val, ok := strings.Cut(strings.TrimSpace(part), "=")
-		if !ok {
-			return buf, spans, "", false
+		key, val, found := strings.Cut(strings.TrimSpace(part), "=")
+		if !found {
+			return buf, spans, "", false, false
 		}
 		switch key {
 		case v.TimestampKey:
 			if haveTS {
-				return buf, spans, "", false
+				return buf, spans, "", false, false
 			}
 			ts, haveTS = val, true
 		case v.SignatureKey:
-			if len(spans) >= maxSignatures {
-				continue
+			if seen++; seen > maxSignatures {
+				return buf, spans, "", false, false
 			}
 			start := len(buf)
-			if buf, ok = appendSignature(buf, val, v.Encoding); !ok {
-				return buf, spans, "", false
+			var decoded bool
+			buf, decoded = appendSignature(buf, val, v.Encoding)
+			switch {
+			case decoded && (!v.SkipBadSignatures || len(buf)-start == v.macSize):
+				spans = append(spans, span{start, len(buf)})
+			case v.SkipBadSignatures:
+				buf, skipped = buf[:start], true
+			default:
+				return buf, spans, "", false, false
 			}
-			spans = append(spans, span{start, len(buf)})
 		}
 	}
-	return buf, spans, ts, true
+	return buf, spans, ts, skipped, true
 }
 
 // decodePositional reads a positional header: the first part is the
@@ -884,6 +915,7 @@ func (v *HMAC) Sign(r *http.Request, body []byte, now time.Time) ([]byte, error)
 //	    set_separator <text>               # kv: several sets, e.g. " "
 //	    signature_key <key>                # kv: e.g. v1
 //	    timestamp_key <key>                # kv: e.g. t
+//	    skip_bad_signatures                # kv: skip undecodable signatures (Stripe)
 //	    timestamp_format unix|unix_ms|rfc3339
 //	    key_encoding raw|hex|whsec         # default raw
 //	    value <name> <value>               # for {value.NAME}
@@ -990,6 +1022,11 @@ func (v *HMAC) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			if err := webhookverify.StringArg(d, &v.TimestampKey); err != nil {
 				return err
 			}
+		case "skip_bad_signatures":
+			if d.NextArg() {
+				return d.ArgErr()
+			}
+			v.SkipBadSignatures = true
 		case "timestamp_format":
 			if err := webhookverify.StringArg(d, &v.TimestampFormat); err != nil {
 				return err

@@ -8,6 +8,27 @@ import (
 // payments are the payment providers.
 var payments = []*Row{
 	{
+		Name: "stripe", Title: "Stripe",
+		Docs: "https://docs.stripe.com/webhooks#verify-manually",
+		Proof: "published vector (stripe/stripe-dotnet src/StripeTests/EventUtilityTest.cs, event_test_signature.json: secret \"webhook_secret\"), " +
+			"hostile suite; official SDK cross-check both ways (stripe@23.2.0 generateTestHeaderString / constructEvent); " +
+			"the whole whsec_ secret is the key (one without the prefix loads, with a warning); v1 values that do not decode are " +
+			"skipped and v0 ignored, as Stripe's libraries do; the body must be a JSON object",
+		Secret: "endpoint's signing secret", SecretEnv: "STRIPE_WEBHOOK_SECRET",
+		Scheme: generic.HMAC{
+			Header: "Stripe-Signature", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Hex,
+			SignatureFormat: "kv", TimestampKey: "t", SignatureKey: "v1", SkipBadSignatures: true,
+			Payload: "{timestamp}.{body}", Tolerance: minutes(5), SecretPrefix: "whsec_",
+			Methods: post,
+			FieldPaths: webhookverify.FieldPaths{
+				EventID: "id", Type: "type", Time: "created", Subject: "data.object.id",
+				Amount: "[data.object.amount,data.object.amount_total].0", Currency: "data.object.currency",
+				Reference: "[data.object.metadata.order_id,data.object.client_reference_id].0",
+			},
+		},
+		Event: stripeEvent,
+	},
+	{
 		Name: "paystack", Title: "Paystack",
 		Docs:   "https://paystack.com/docs/payments/webhooks/",
 		Proof:  "no published vector: signature computed from Paystack's documented scheme, hostile suite",

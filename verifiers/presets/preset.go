@@ -54,7 +54,7 @@ type Row struct {
 
 	// Event, when set, turns what the field paths found into the
 	// provider's event: the few quirks data cannot say.
-	Event func(ev webhookverify.Event, r *http.Request, body []byte) (webhookverify.Event, error)
+	Event EventFunc
 
 	// SourceIPs are the addresses the provider documents sending from,
 	// for the README and the error that suggests allow_ips.
@@ -75,6 +75,11 @@ type Row struct {
 	// so that the application never sees it.
 	Challenge *Challenge
 }
+
+// EventFunc shapes a verified request's event: ev is what the field paths
+// found, paths the paths in effect (the row's, with the configuration's in
+// their place). It may refuse the request (e.g. a body of the wrong shape).
+type EventFunc func(ev webhookverify.Event, r *http.Request, body []byte, paths *webhookverify.FieldPaths) (webhookverify.Event, error)
 
 // Challenge is how a row answers its provider's challenge (see
 // webhookverify.Challenger and webhookverify.UnsignedChallenger).
@@ -311,7 +316,11 @@ func (p *Preset) Verify(r *http.Request, body []byte, now time.Time) (webhookver
 	if err != nil || p.row.Event == nil {
 		return ev, err
 	}
-	return p.row.Event(ev, r, body)
+	paths := &p.hmac.FieldPaths
+	if p.row.Token != nil {
+		paths = &p.paths
+	}
+	return p.row.Event(ev, r, body, paths)
 }
 
 // verifyToken checks a token row's method and credential.

@@ -19,8 +19,8 @@ import (
 // prefix + "." + the type the field paths found when it is a plain token,
 // and keeps the other facts as the field paths found them (the row's
 // paths, or those configured in their place).
-func typeWithSuffix(prefix string) func(webhookverify.Event, *http.Request, []byte) (webhookverify.Event, error) {
-	return func(ev webhookverify.Event, _ *http.Request, _ []byte) (webhookverify.Event, error) {
+func typeWithSuffix(prefix string) EventFunc {
+	return func(ev webhookverify.Event, _ *http.Request, _ []byte, _ *webhookverify.FieldPaths) (webhookverify.Event, error) {
 		return withTypeSuffix(ev, prefix, ev.Type), nil
 	}
 }
@@ -39,7 +39,7 @@ func withTypeSuffix(ev webhookverify.Event, prefix, suffix string) webhookverify
 // are in unsigned headers, so the type is com.github.webhook[.<action>],
 // the action read from a JSON body or a form body's payload field. The row
 // reads no other fact; configured field paths are kept.
-func githubEvent(ev webhookverify.Event, r *http.Request, body []byte) (webhookverify.Event, error) {
+func githubEvent(ev webhookverify.Event, r *http.Request, body []byte, _ *webhookverify.FieldPaths) (webhookverify.Event, error) {
 	action := ev.Type
 	if action == "" {
 		action = formAction(r, body)
@@ -67,7 +67,7 @@ func formAction(r *http.Request, body []byte) string {
 // paystackEvent: the type is com.paystack.<event>, the id <event>:<data.id>,
 // and only payment events carry a payment status. A body without a string
 // "event" is not Paystack's.
-func paystackEvent(ev webhookverify.Event, _ *http.Request, body []byte) (webhookverify.Event, error) {
+func paystackEvent(ev webhookverify.Event, _ *http.Request, body []byte, _ *webhookverify.FieldPaths) (webhookverify.Event, error) {
 	event := ev.Type
 	if !webhookverify.IsTypeToken(event) || gjson.GetBytes(body, "event").Type != gjson.String {
 		return webhookverify.Event{}, fmt.Errorf("%w: paystack sends a JSON object with a string \"event\"", webhookverify.ErrMalformedBody)
@@ -104,9 +104,9 @@ var shopifyEvent = typeWithSuffix("com.shopify.webhook")
 
 // slackEvent: com.slack.event[.<type>], the Events API's event_id (when it
 // is a plain token) and event_time.
-func slackEvent(ev webhookverify.Event, r *http.Request, body []byte) (webhookverify.Event, error) {
+func slackEvent(ev webhookverify.Event, r *http.Request, body []byte, paths *webhookverify.FieldPaths) (webhookverify.Event, error) {
 	if !webhookverify.IsTypeToken(ev.ID) {
 		ev.ID = ""
 	}
-	return typeWithSuffix("com.slack.event")(ev, r, body)
+	return typeWithSuffix("com.slack.event")(ev, r, body, paths)
 }

@@ -16,9 +16,9 @@ import (
 // signs ({header.Name}): an unsigned header could be set by anyone. Twitch
 // keeps its message id across retries, so the id is also the key that
 // dedup needs.
-func signedHeaderID(name string) func(webhookverify.Event, *http.Request, []byte) (webhookverify.Event, error) {
+func signedHeaderID(name string) EventFunc {
 	name = http.CanonicalHeaderKey(name)
-	return func(ev webhookverify.Event, r *http.Request, _ []byte) (webhookverify.Event, error) {
+	return func(ev webhookverify.Event, r *http.Request, _ []byte, _ *webhookverify.FieldPaths) (webhookverify.Event, error) {
 		if id := r.Header.Get(name); webhookverify.IsTypeToken(id) {
 			ev.ID = id
 		}
@@ -28,7 +28,7 @@ func signedHeaderID(name string) func(webhookverify.Event, *http.Request, []byte
 
 // linearEvent: Linear names the entity ("Issue") and the action ("create")
 // in two fields; the type is <type>.<action>, e.g. Issue.create.
-func linearEvent(ev webhookverify.Event, _ *http.Request, body []byte) (webhookverify.Event, error) {
+func linearEvent(ev webhookverify.Event, _ *http.Request, body []byte, _ *webhookverify.FieldPaths) (webhookverify.Event, error) {
 	action := gjson.GetBytes(body, "action")
 	if webhookverify.IsTypeToken(ev.Type) && action.Type == gjson.String && webhookverify.IsTypeToken(action.Str) {
 		ev.Type += "." + action.Str

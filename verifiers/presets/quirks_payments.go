@@ -23,8 +23,8 @@ import (
 //     these providers carry the status of something else (a subscription, a
 //     refund seen from its payment), or none;
 //   - the other facts are kept as the field paths found them.
-func named(prefix string, payments ...string) func(webhookverify.Event, *http.Request, []byte) (webhookverify.Event, error) {
-	return func(ev webhookverify.Event, _ *http.Request, _ []byte) (webhookverify.Event, error) {
+func named(prefix string, payments ...string) EventFunc {
+	return func(ev webhookverify.Event, _ *http.Request, _ []byte, _ *webhookverify.FieldPaths) (webhookverify.Event, error) {
 		typ := strings.ReplaceAll(strings.ToLower(ev.Type), ":", ".")
 		if len(payments) > 0 && !hasAnyPrefix(typ, payments) {
 			ev.Status = ""
@@ -50,9 +50,9 @@ func hasAnyPrefix(s string, prefixes []string) bool {
 // payment and its refund share, so the event id is
 // "<eventType>:<transactionReference>"; collections and disbursements
 // carry a payment status, refunds, settlements and mandates do not.
-func monnifyEvent(ev webhookverify.Event, r *http.Request, body []byte) (webhookverify.Event, error) {
+func monnifyEvent(ev webhookverify.Event, r *http.Request, body []byte, paths *webhookverify.FieldPaths) (webhookverify.Event, error) {
 	typ := ev.Type
-	ev, _ = monnifyNamed(ev, r, body)
+	ev, _ = monnifyNamed(ev, r, body, paths)
 	if ev.ID != "" && webhookverify.IsTypeToken(typ) {
 		ev.ID = typ + ":" + ev.ID
 	}
@@ -68,7 +68,7 @@ var monnifyNamed = named("com.monnify", "successful_transaction", "successful_di
 // payment's; a batch of several is com.gocardless.webhook and keeps only
 // the id (that of its first event, which names the delivery and its
 // retries), since one event's facts would misdescribe the others.
-func gocardlessEvent(ev webhookverify.Event, _ *http.Request, body []byte) (webhookverify.Event, error) {
+func gocardlessEvent(ev webhookverify.Event, _ *http.Request, body []byte, _ *webhookverify.FieldPaths) (webhookverify.Event, error) {
 	events := gjson.GetBytes(body, "events")
 	if !events.IsArray() || len(events.Array()) != 1 {
 		return webhookverify.Event{ID: ev.ID, Type: "com.gocardless.webhook"}, nil

@@ -15,7 +15,7 @@ import (
 // gitlabEvent: com.gitlab.<object_kind>, and the id of the
 // Idempotency-Key header, which GitLab keeps across the retries of one
 // event (GitLab 17.4 and later; older versions send none).
-func gitlabEvent(ev webhookverify.Event, r *http.Request, _ []byte) (webhookverify.Event, error) {
+func gitlabEvent(ev webhookverify.Event, r *http.Request, _ []byte, _ *webhookverify.FieldPaths) (webhookverify.Event, error) {
 	if id := r.Header.Get("Idempotency-Key"); ev.ID == "" && webhookverify.IsTypeToken(id) {
 		ev.ID = id
 	}
@@ -25,7 +25,7 @@ func gitlabEvent(ev webhookverify.Event, r *http.Request, _ []byte) (webhookveri
 // postmarkEvent: com.postmark.<RecordType> (Bounce, Delivery, Open, Click,
 // SpamComplaint, SubscriptionChange), the time of the record's kind, and a
 // bounce's ID as the event id (the other records carry none).
-func postmarkEvent(ev webhookverify.Event, _ *http.Request, body []byte) (webhookverify.Event, error) {
+func postmarkEvent(ev webhookverify.Event, _ *http.Request, body []byte, _ *webhookverify.FieldPaths) (webhookverify.Event, error) {
 	record := ev.Type
 	if ev.Time.IsZero() {
 		for _, path := range []string{"BouncedAt", "DeliveredAt", "ReceivedAt", "ChangedAt"} {
@@ -50,7 +50,7 @@ func postmarkEvent(ev webhookverify.Event, _ *http.Request, body []byte) (webhoo
 // com.safaricom.mpesa.c2b, whose id, amount and bill reference are read
 // when the field paths found none. Amounts are in Kenyan shillings, which
 // the body does not say, so no currency is given.
-func mpesaEvent(ev webhookverify.Event, _ *http.Request, body []byte) (webhookverify.Event, error) {
+func mpesaEvent(ev webhookverify.Event, _ *http.Request, body []byte, _ *webhookverify.FieldPaths) (webhookverify.Event, error) {
 	switch {
 	case gjson.GetBytes(body, "Body.stkCallback").IsObject():
 		ev.Type = "com.safaricom.mpesa.stk_callback"
