@@ -58,7 +58,11 @@ func (r *Row) signatureText() string {
 	var value string
 	switch {
 	case s.SignatureFormat == "kv" && s.TimestampKey != "":
-		value = s.TimestampKey + "=…" + s.PartSeparator + s.SignatureKey + "=…"
+		sep := s.PartSeparator
+		if sep == "" {
+			sep = ","
+		}
+		value = s.TimestampKey + "=…" + sep + s.SignatureKey + "=…"
 	case s.SignatureFormat == "kv":
 		value = s.SignatureKey + "=…"
 	default:
