@@ -27,7 +27,6 @@ import (
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/plaid"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/presets"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/sns"
-	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/standardwebhooks"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/tokenio"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/twilio"
 )

@@ -31,7 +31,6 @@ import (
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/hubspot"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/mercadopago"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/presets"
-	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/standardwebhooks"
 	_ "github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/twilio"
 )
 

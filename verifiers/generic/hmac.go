@@ -6,6 +6,7 @@ package generic
 import (
 	"bytes"
 	"crypto"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -121,10 +122,13 @@ type HMAC struct {
 	// It takes the place of timestamp_header.
 	TimestampKey string `json:"timestamp_key,omitempty"`
 
-	// SkipBadSignatures, in kv format, skips a signature part that does
-	// not decode to a MAC of the algorithm's size, as Stripe's libraries
-	// do, instead of refusing the header; it is malformed only when no
-	// signature part decodes.
+	// SkipBadSignatures skips a signature that does not decode to a MAC of
+	// the algorithm's size, as Stripe's and Standard Webhooks' libraries
+	// do, instead of refusing the header. The header is then malformed
+	// when signatures were sent but none decodes, and carries no signature
+	// when none was sent (in list format: no entry with Prefix; others,
+	// such as Standard Webhooks' v1a, are versions this check does not
+	// read). More than 16 entries are malformed. kv and list formats.
 	SkipBadSignatures bool `json:"skip_bad_signatures,omitempty"`
 
 	// SecretPrefix, when set, is how the provider's secrets start (Stripe's
@@ -290,7 +294,7 @@ func (v *HMAC) ProvisionScheme(caddy.Context) error {
 				": the whole secret the provider shows is the key; it may have been cut short", zap.Int("secret", i+1))
 		}
 		if keys[i], err = decodeKey(k, v.KeyEncoding); err != nil {
-			return fmt.Errorf("hmac: secret #%d: %w", i+1, err)
+			return fmt.Errorf("hmac: secret #%d %w", i+1, err)
 		}
 	}
 	v.keys = webhookverify.NewHMACKeys(newHash, keys)
@@ -345,8 +349,11 @@ func (v *HMAC) provisionFormat() error {
 	switch v.SignatureFormat {
 	case "", "list":
 		v.format = formatList
-		if v.TimestampKey != "" || v.SignatureKey != "" || v.SetSeparator != "" || v.SkipBadSignatures {
-			return fmt.Errorf("timestamp_key, signature_key, set_separator and skip_bad_signatures need signature_format kv")
+		if v.TimestampKey != "" || v.SignatureKey != "" || v.SetSeparator != "" {
+			return fmt.Errorf("timestamp_key, signature_key and set_separator need signature_format kv")
+		}
+		if v.SkipBadSignatures && v.Prefix == "" {
+			return fmt.Errorf("skip_bad_signatures in signature_format list needs a prefix (e.g. v1,): it tells a signature from other entries")
 		}
 	case "kv":
 		v.format = formatKV
@@ -396,7 +403,7 @@ func decodeKey(secret []byte, encoding string) ([]byte, error) {
 		s := strings.TrimPrefix(strings.TrimSpace(string(secret)), "whsec_")
 		k, err := base64.StdEncoding.DecodeString(s)
 		if err != nil || len(k) == 0 {
-			return nil, fmt.Errorf("is not a whsec_ key: give it as the provider shows it, whsec_ followed by base64")
+			return nil, fmt.Errorf("is not whsec_<base64>: give it as the provider shows it, whsec_ followed by base64")
 		}
 		return k, nil
 	}
@@ -491,20 +498,35 @@ func (v *HMAC) Verify(r *http.Request, body []byte, now time.Time) (webhookverif
 	if err := v.checkSignedHeadersOnce(r); err != nil {
 		return webhookverify.Event{}, err
 	}
+	for _, p := range v.payload {
+		if p.kind == 'h' && strings.TrimSpace(r.Header.Get(p.header)) == "" {
+			return webhookverify.Event{}, fmt.Errorf("%w: signed header %s is missing", webhookverify.ErrMissingSignature, p.header)
+		}
+	}
 	var err error
 	var mac []byte
-	switch v.format {
-	case formatKV:
+	switch {
+	case v.format == formatKV:
 		err = v.verifyKV(r, body, now, values[0])
-	case formatPositional:
+	case v.format == formatPositional:
 		err = v.verifySet(r, body, now, values[0])
+	case v.SkipBadSignatures:
+		var (
+			bufArray  [4 * 64]byte
+			spanArray [maxSignatures]span
+		)
+		buf, spans, sent, ok := v.decodeEntries(bufArray[:0], spanArray[:0], values)
+		if !ok {
+			return webhookverify.Event{}, fmt.Errorf("%w: header %s has more than %d signatures", webhookverify.ErrMalformedSignature, v.Header, maxSignatures)
+		}
+		mac, err = v.check(r, body, now, "", buf, spans, sent)
 	default:
 		var (
 			bufArray  [4 * 64]byte // room for four SHA-512-sized signatures
 			spanArray [maxSignatures]span
 		)
 		buf, spans := decodeSignatures(bufArray[:0], spanArray[:0], values, v.Prefix, v.PrefixOptional, v.Encoding)
-		mac, err = v.check(r, body, now, "", buf, spans, false)
+		mac, err = v.check(r, body, now, "", buf, spans, true)
 	}
 	if err != nil {
 		return webhookverify.Event{}, err
@@ -522,7 +544,10 @@ func (v *HMAC) Verify(r *http.Request, body []byte, now time.Time) (webhookverif
 // the signed bytes under any secret. When the signed bytes are the body
 // alone (macOfBody), it returns their HMAC under the first secret: a
 // digest of the body (Event.BodyMAC).
-func (v *HMAC) check(r *http.Request, body []byte, now time.Time, ts string, buf []byte, spans []span, bad bool) ([]byte, error) {
+//
+// sent says whether signatures were sent, readable or not; without any
+// readable one the header is then malformed, else it carries none.
+func (v *HMAC) check(r *http.Request, body []byte, now time.Time, ts string, buf []byte, spans []span, sent bool) ([]byte, error) {
 	if v.TimestampHeader != "" {
 		ts = r.Header.Get(v.tsHeader)
 	}
@@ -536,8 +561,8 @@ func (v *HMAC) check(r *http.Request, body []byte, now time.Time, ts string, buf
 		}
 	}
 	if len(spans) == 0 {
-		if v.format == formatKV && !bad { // a set without any signature part
-			return nil, fmt.Errorf("%w: header %s has no %s=", webhookverify.ErrMissingSignature, v.Header, v.SignatureKey)
+		if !sent { // no signature of the kind checked was sent
+			return nil, fmt.Errorf("%w: header %s has no %s signature", webhookverify.ErrMissingSignature, v.Header, v.signatureName())
 		}
 		return nil, fmt.Errorf("%w: header %s", webhookverify.ErrMalformedSignature, v.Header)
 	}
@@ -579,7 +604,10 @@ func (v *HMAC) verifySet(r *http.Request, body []byte, now time.Time, set string
 	if !ok {
 		return fmt.Errorf("%w: header %s", webhookverify.ErrMalformedSignature, v.Header)
 	}
-	_, err := v.check(r, body, now, ts, buf, spans, skipped)
+	// A positional header without signatures is malformed; a kv set
+	// without any signature part carries none.
+	sent := skipped || len(spans) > 0 || v.format == formatPositional
+	_, err := v.check(r, body, now, ts, buf, spans, sent)
 	return err
 }
 
@@ -722,6 +750,42 @@ func (v *HMAC) decodePositional(buf []byte, spans []span, header string) ([]byte
 	return buf, spans, strings.TrimSpace(ts), true
 }
 
+// decodeEntries reads the whitespace-separated entries of a list header
+// for SkipBadSignatures: those with Prefix that decode to a MAC of the
+// algorithm's size are kept (at most maxSignatures entries of any kind;
+// ok is false past that); sent reports whether any entry had the prefix.
+func (v *HMAC) decodeEntries(buf []byte, spans []span, values []string) (_ []byte, _ []span, sent, ok bool) {
+	n := 0
+	for _, value := range values {
+		for entry := range strings.FieldsSeq(value) {
+			if n++; n > maxSignatures {
+				return buf, spans, sent, false
+			}
+			rest, found := strings.CutPrefix(entry, v.Prefix)
+			if !found {
+				continue // another version or scheme
+			}
+			sent = true
+			start := len(buf)
+			var decoded bool
+			if buf, decoded = appendSignature(buf, rest, v.Encoding); decoded && len(buf)-start == v.macSize {
+				spans = append(spans, span{start, len(buf)})
+			} else {
+				buf = buf[:start]
+			}
+		}
+	}
+	return buf, spans, sent, true
+}
+
+// signatureName names the signatures checked, for errors: "v1=" or "v1,".
+func (v *HMAC) signatureName() string {
+	if v.format == formatKV {
+		return v.SignatureKey + "="
+	}
+	return v.Prefix
+}
+
 // appendSignature appends the bytes of signature text s to buf; ok is
 // false, and buf unchanged, when s is empty or undecodable. Base64 is
 // decoded strictly (one spelling per MAC) and, like hex, without a heap
@@ -860,7 +924,19 @@ func fromHexDigit(c byte) (byte, bool) {
 	return 0, false
 }
 
-// Sign sets the signature (and timestamp) headers as the provider would.
+// messageID is the id Sign gives a signed header the request lacks (a
+// message id, such as webhook-id): derived from the timestamp and the
+// body, so that the same input gives the same request.
+func messageID(ts string, body []byte) string {
+	d := sha256.New()
+	d.Write([]byte(ts))
+	d.Write([]byte{'.'})
+	d.Write(body)
+	return "msg_" + base64.RawURLEncoding.EncodeToString(d.Sum(nil)[:18])
+}
+
+// Sign sets the signature (and timestamp) headers as the provider would;
+// a signed header of the payload that r lacks gets a message id.
 func (v *HMAC) Sign(r *http.Request, body []byte, now time.Time) ([]byte, error) {
 	var ts string
 	if v.SignsTime() {
@@ -868,6 +944,11 @@ func (v *HMAC) Sign(r *http.Request, body []byte, now time.Time) ([]byte, error)
 	}
 	if v.TimestampHeader != "" {
 		r.Header.Set(v.TimestampHeader, ts)
+	}
+	for _, p := range v.payload {
+		if p.kind == 'h' && r.Header.Get(p.header) == "" {
+			r.Header.Set(p.header, messageID(ts, body))
+		}
 	}
 	var parts [maxPayloadParts][]byte
 	msg := v.appendMessage(parts[:0], r, body, ts)
@@ -915,7 +996,7 @@ func (v *HMAC) Sign(r *http.Request, body []byte, now time.Time) ([]byte, error)
 //	    set_separator <text>               # kv: several sets, e.g. " "
 //	    signature_key <key>                # kv: e.g. v1
 //	    timestamp_key <key>                # kv: e.g. t
-//	    skip_bad_signatures                # kv: skip undecodable signatures (Stripe)
+//	    skip_bad_signatures                # skip undecodable signatures (Stripe, Standard Webhooks)
 //	    timestamp_format unix|unix_ms|rfc3339
 //	    key_encoding raw|hex|whsec         # default raw
 //	    value <name> <value>               # for {value.NAME}
@@ -1106,7 +1187,8 @@ func (v *HMAC) Covers() webhookverify.Coverage {
 }
 
 // CredentialHeaders implements webhookverify.CredentialHeaderer: the
-// signature header and the timestamp header, when one is configured.
+// signature header, the timestamp header when one is configured, and the
+// headers the payload signs (a message id).
 func (v *HMAC) CredentialHeaders() []string {
 	var out []string
 	for _, name := range []string{v.Header, v.TimestampHeader} {
@@ -1114,7 +1196,24 @@ func (v *HMAC) CredentialHeaders() []string {
 			out = append(out, name)
 		}
 	}
+	for _, p := range v.payload {
+		if p.kind == 'h' {
+			out = append(out, p.header)
+		}
+	}
 	return out
+}
+
+// Sent reports whether r carries any of the scheme's headers: the
+// signature, the timestamp or a signed header. A preset with an alternate
+// set of header names checks a request by the set it carries.
+func (v *HMAC) Sent(r *http.Request) bool {
+	for _, name := range v.CredentialHeaders() {
+		if _, ok := r.Header[http.CanonicalHeaderKey(name)]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // Interface guards

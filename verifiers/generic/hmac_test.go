@@ -246,7 +246,7 @@ func TestHMACVerify(t *testing.T) {
 			wantErr: webhookverify.ErrInvalidSignature},
 		{name: "standard webhooks: id missing", config: standardWebhooksStyle(swKey()), body: swBody,
 			headers: []hdr{{"webhook-timestamp", swTimestamp}, {"webhook-signature", swSignature}},
-			wantErr: webhookverify.ErrInvalidSignature},
+			wantErr: webhookverify.ErrMissingSignature},
 		{name: "standard webhooks: the whsec_ text is not the key", config: standardWebhooksStyle(swSecret), body: swBody,
 			headers: []hdr{{"webhook-id", swID}, {"webhook-timestamp", swTimestamp}, {"webhook-signature", swSignature}},
 			wantErr: webhookverify.ErrInvalidSignature},

@@ -266,21 +266,37 @@ var others = []*Row{
 		Challenge: zoomChallenge,
 	},
 	{
+		Name: "standardwebhooks", Title: "Standard Webhooks",
+		Docs: "https://www.standardwebhooks.com",
+		Proof: "published vector (standard-webhooks/standard-webhooks libraries/go webhook_test.go), hostile suite; " +
+			"official SDK cross-check both ways (standardwebhooks@1.3.0 sign / verify); svix-* headers are read when no webhook-* " +
+			"header is sent; v1a (asymmetric) and other versions are not checked; Sign gives a missing webhook-id a derived msg_ id",
+		Secret: "endpoint's signing secret", SecretEnv: "STANDARD_WEBHOOK_SECRET",
+		Scheme:    standardWebhooks("Webhook-", webhookverify.FieldPaths{Type: "type", Time: "timestamp"}),
+		Alternate: ptr(standardWebhooks("Svix-", webhookverify.FieldPaths{Type: "type", Time: "timestamp"})),
+		Event:     standardWebhooksEvent,
+	},
+	{
+		Name: "svix", Title: "Svix",
+		Docs: "https://docs.svix.com/receiving/verifying-payloads/how-manual",
+		Proof: "published vector (svix/svix-webhooks go/webhook_test.go, the Standard Webhooks one), hostile suite; " +
+			"official SDK cross-check both ways (svix@1.99.1 sign / verify); the webhook-* headers are read too, as Svix's libraries do; " +
+			"Sign writes svix-*",
+		Secret: "endpoint's signing secret", SecretEnv: "SVIX_WEBHOOK_SECRET",
+		Scheme:        standardWebhooks("Webhook-", webhookverify.FieldPaths{Type: "type", Time: "timestamp"}),
+		Alternate:     ptr(standardWebhooks("Svix-", webhookverify.FieldPaths{Type: "type", Time: "timestamp"})),
+		SignAlternate: true,
+		Event:         standardWebhooksEvent,
+	},
+	{
 		Name: "clerk", Title: "Clerk",
 		Docs: "https://clerk.com/docs/guides/development/webhooks/syncing",
 		Proof: "published Svix/Standard Webhooks vector (standard-webhooks libraries/go webhook_test.go) sent with svix-* headers; " +
 			"scheme of the official SDK (@clerk/backend verifyWebhook: svix-* headers verified by standardwebhooks); " +
 			"official SDK cross-check (@clerk/backend@3.25.0 verifyWebhook accepts our signature, refuses a tampered body)",
 		Secret: "signing secret", SecretEnv: "CLERK_WEBHOOK_SIGNING_SECRET",
-		Scheme: generic.HMAC{
-			Header: "Svix-Signature", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Base64, Prefix: "v1,",
-			TimestampHeader: "Svix-Timestamp", Tolerance: minutes(5),
-			Payload:     "{header.svix-id}.{timestamp}.{body}",
-			KeyEncoding: "whsec",
-			Methods:     post,
-			FieldPaths:  webhookverify.FieldPaths{Type: "type", Time: "timestamp"},
-		},
-		Event: signedHeaderID("Svix-Id"),
+		Scheme: standardWebhooks("Svix-", webhookverify.FieldPaths{Type: "type", Time: "timestamp"}),
+		Event:  signedHeaderID("Svix-Id"),
 	},
 	{
 		Name: "resend", Title: "Resend",
@@ -289,15 +305,8 @@ var others = []*Row{
 			"scheme of the official SDK (resend-node webhooks.verify: svix-* headers verified by standardwebhooks); " +
 			"official SDK cross-check (resend@6.38.0 webhooks.verify accepts our signature, refuses a tampered body)",
 		Secret: "signing secret", SecretEnv: "RESEND_WEBHOOK_SECRET",
-		Scheme: generic.HMAC{
-			Header: "Svix-Signature", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Base64, Prefix: "v1,",
-			TimestampHeader: "Svix-Timestamp", Tolerance: minutes(5),
-			Payload:     "{header.svix-id}.{timestamp}.{body}",
-			KeyEncoding: "whsec",
-			Methods:     post,
-			FieldPaths:  webhookverify.FieldPaths{Type: "type", Time: "created_at"},
-		},
-		Event: signedHeaderID("Svix-Id"),
+		Scheme: standardWebhooks("Svix-", webhookverify.FieldPaths{Type: "type", Time: "created_at"}),
+		Event:  signedHeaderID("Svix-Id"),
 	},
 	{
 		Name: "gitlab", Title: "GitLab",

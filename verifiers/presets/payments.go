@@ -342,22 +342,15 @@ var payments = []*Row{
 		Docs:   "https://developer.yoco.com/guides/online-payments/webhooks/verifying-the-events",
 		Proof:  "published Standard Webhooks vector (svix/svix-webhooks go/webhook_test.go; Yoco signs as Standard Webhooks), hostile suite",
 		Secret: "webhook secret (whsec_…)", SecretEnv: "YOCO_WEBHOOK_SECRET",
-		Scheme: generic.HMAC{
-			Header: "Webhook-Signature", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Base64, Prefix: "v1,",
-			TimestampHeader: "Webhook-Timestamp", Tolerance: minutes(3),
-			Payload:     "{header.webhook-id}.{timestamp}.{body}",
-			KeyEncoding: "whsec",
-			Methods:     post,
-			FieldPaths: webhookverify.FieldPaths{
-				EventID: "id", Type: "type", Time: "createdDate",
-				Status: "type", StatusMap: map[string]webhookverify.PaymentStatus{
-					"payment.succeeded": webhookverify.StatusSucceeded, "refund.succeeded": webhookverify.StatusRefunded,
-					"refund.failed": webhookverify.StatusFailed,
-				},
-				Amount: "payload.amount", Currency: "payload.currency",
-				Reference: "payload.metadata.checkoutId", Subject: "payload.metadata.checkoutId",
+		Scheme: withTolerance(standardWebhooks("Webhook-", webhookverify.FieldPaths{
+			EventID: "id", Type: "type", Time: "createdDate",
+			Status: "type", StatusMap: map[string]webhookverify.PaymentStatus{
+				"payment.succeeded": webhookverify.StatusSucceeded, "refund.succeeded": webhookverify.StatusRefunded,
+				"refund.failed": webhookverify.StatusFailed,
 			},
-		},
+			Amount: "payload.amount", Currency: "payload.currency",
+			Reference: "payload.metadata.checkoutId", Subject: "payload.metadata.checkoutId",
+		}), minutes(3)),
 		Event: named("com.yoco"),
 	},
 	{

@@ -74,6 +74,15 @@ type Row struct {
 	// Challenge, when set, answers the provider's challenge at the edge,
 	// so that the application never sees it.
 	Challenge *Challenge
+
+	// Alternate, when set, is the same scheme under other header names
+	// (Svix's svix-* beside Standard Webhooks' webhook-*): a request that
+	// carries none of Scheme's headers and some of Alternate's is checked
+	// by Alternate. The configuration applies to both.
+	Alternate *generic.HMAC
+
+	// SignAlternate makes Sign write Alternate's headers.
+	SignAlternate bool
 }
 
 // EventFunc shapes a verified request's event: ev is what the field paths
@@ -147,6 +156,7 @@ type Preset struct {
 
 	row  *Row
 	hmac generic.HMAC
+	alt  *generic.HMAC // the row's Alternate, provisioned
 
 	// A token row's keys and field paths.
 	keys  [][]byte
@@ -199,31 +209,57 @@ func (p *Preset) Provision(ctx caddy.Context) error {
 	if row.Token != nil {
 		return p.provisionToken()
 	}
-	p.hmac = row.Scheme
-	p.hmac.Secrets = p.Secrets
-	p.hmac.PrivateKey = p.PrivateKey
-	p.hmac.PublicKeys = nil
-	for _, k := range p.PublicKeys {
-		if named, ok := row.Keys[k]; ok {
-			k = named
+	var err error
+	if p.hmac, err = p.provisionScheme(ctx, row.Scheme); err != nil {
+		return err
+	}
+	if row.Alternate != nil {
+		alt, err := p.provisionScheme(ctx, *row.Alternate)
+		if err != nil {
+			return err
 		}
-		p.hmac.PublicKeys = append(p.hmac.PublicKeys, k)
-	}
-	p.hmac.Values = maps.Clone(p.Values)
-	if p.Tolerance != 0 {
-		p.hmac.Tolerance = p.Tolerance
-	}
-	p.hmac.FieldPaths = override(row.Scheme.FieldPaths, p.FieldPaths)
-	if err := p.hmac.FieldPaths.CheckStatusMap(); err != nil {
-		return fmt.Errorf("%s: %w", row.Name, err)
-	}
-	if err := p.hmac.ProvisionScheme(ctx); err != nil {
-		return fmt.Errorf("%s: %s", row.Name, strings.TrimPrefix(err.Error(), "hmac: "))
+		p.alt = &alt
 	}
 	if row.Challenge != nil && row.Challenge.Signed != nil && row.Scheme.KeyType == "" {
 		return p.provisionChallenge(ctx)
 	}
 	return nil
+}
+
+// provisionScheme is the row's scheme s with the configuration in it,
+// provisioned.
+func (p *Preset) provisionScheme(ctx caddy.Context, s generic.HMAC) (generic.HMAC, error) {
+	row := p.row
+	s.Secrets = p.Secrets
+	s.PrivateKey = p.PrivateKey
+	s.PublicKeys = nil
+	for _, k := range p.PublicKeys {
+		if named, ok := row.Keys[k]; ok {
+			k = named
+		}
+		s.PublicKeys = append(s.PublicKeys, k)
+	}
+	s.Values = maps.Clone(p.Values)
+	if p.Tolerance != 0 {
+		s.Tolerance = p.Tolerance
+	}
+	s.FieldPaths = override(s.FieldPaths, p.FieldPaths)
+	if err := s.FieldPaths.CheckStatusMap(); err != nil {
+		return s, fmt.Errorf("%s: %w", row.Name, err)
+	}
+	if err := s.ProvisionScheme(ctx); err != nil {
+		return s, fmt.Errorf("%s: %s", row.Name, strings.TrimPrefix(err.Error(), "hmac: "))
+	}
+	return s, nil
+}
+
+// scheme returns the scheme that checks r: the row's, or its Alternate
+// when r carries the alternate's headers and none of the row's.
+func (p *Preset) scheme(r *http.Request) *generic.HMAC {
+	if p.alt != nil && !p.hmac.Sent(r) && p.alt.Sent(r) {
+		return p.alt
+	}
+	return &p.hmac
 }
 
 // keyHint is what a public-key row's errors suggest as public_key: the
@@ -308,17 +344,16 @@ func override(row, conf webhookverify.FieldPaths) webhookverify.FieldPaths {
 func (p *Preset) Verify(r *http.Request, body []byte, now time.Time) (webhookverify.Event, error) {
 	var ev webhookverify.Event
 	var err error
+	paths := &p.paths
 	if p.row.Token != nil {
 		ev, err = p.verifyToken(r, body)
 	} else {
-		ev, err = p.hmac.Verify(r, body, now)
+		s := p.scheme(r)
+		ev, err = s.Verify(r, body, now)
+		paths = &s.FieldPaths
 	}
 	if err != nil || p.row.Event == nil {
 		return ev, err
-	}
-	paths := &p.hmac.FieldPaths
-	if p.row.Token != nil {
-		paths = &p.paths
 	}
 	return p.row.Event(ev, r, body, paths)
 }
@@ -341,6 +376,9 @@ func (p *Preset) Sign(r *http.Request, body []byte, now time.Time) ([]byte, erro
 		p.row.Token.Set(r, p.keys[0])
 		return body, nil
 	}
+	if p.row.SignAlternate && p.alt != nil {
+		return p.alt.Sign(r, body, now)
+	}
 	return p.hmac.Sign(r, body, now)
 }
 
@@ -360,7 +398,11 @@ func (p *Preset) CredentialHeaders() []string {
 	if p.row.Token != nil {
 		return nil
 	}
-	return p.hmac.CredentialHeaders()
+	names := p.hmac.CredentialHeaders()
+	if p.alt != nil {
+		names = append(names, p.alt.CredentialHeaders()...)
+	}
+	return names
 }
 
 // Covers implements webhookverify.Coverer: a token covers nothing.

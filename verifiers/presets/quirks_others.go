@@ -35,3 +35,23 @@ func linearEvent(ev webhookverify.Event, _ *http.Request, body []byte, _ *webhoo
 	}
 	return ev, nil
 }
+
+// standardWebhooksEvent: the id is the signed message id header
+// (webhook-id, or svix-id when the request carries Svix's names) unless
+// event_id_path reads it from the body; without a time in the body, the
+// time is the signed timestamp header's.
+func standardWebhooksEvent(ev webhookverify.Event, r *http.Request, _ []byte, paths *webhookverify.FieldPaths) (webhookverify.Event, error) {
+	id, ts := r.Header.Get("Webhook-Id"), r.Header.Get("Webhook-Timestamp")
+	if id == "" {
+		id, ts = r.Header.Get("Svix-Id"), r.Header.Get("Svix-Timestamp")
+	}
+	if paths.EventID == "" {
+		ev.ID = id
+	}
+	if ev.Time.IsZero() {
+		if t, err := webhookverify.ParseUnixTimestamp(ts, false); err == nil {
+			ev.Time = t.UTC()
+		}
+	}
+	return ev, nil
+}

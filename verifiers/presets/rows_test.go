@@ -69,6 +69,9 @@ func signed(t *testing.T, v webhookverify.Verifier, body string, now time.Time) 
 // parameter) and a function that sets it to values (none: removes it).
 func credential(row *presets.Row) (string, func(r *http.Request, values ...string)) {
 	name := row.Scheme.Header
+	if row.SignAlternate {
+		name = row.Alternate.Header // what Sign wrote
+	}
 	if row.Token != nil && len(row.Token.Headers) > 0 {
 		name = row.Token.Headers[0]
 	}
@@ -140,7 +143,11 @@ func TestEveryRow(t *testing.T) {
 			set(r, "  ")
 			check("empty credential", r, rowBody, now, missing)
 			if row.Token == nil {
-				set(r, "%%%")
+				bad := "%%%"
+				if row.Scheme.SkipBadSignatures && row.Scheme.SignatureFormat == "" {
+					bad = row.Scheme.Prefix + bad // an entry of the kind checked, undecodable
+				}
+				set(r, bad)
 				check("undecodable signature", r, rowBody, now, webhookverify.ErrMalformedSignature)
 			} else {
 				set(r, sent, sent)

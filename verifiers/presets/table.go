@@ -8,6 +8,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 
 	webhookverify "github.com/caddy-webhook-verify/caddy-webhook-verify/module"
+	"github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/generic"
 )
 
 func init() {
@@ -22,6 +23,31 @@ var post = []string{http.MethodPost}
 var Table = slices.Concat(payments, others, signedWithKeys)
 
 func minutes(n int) caddy.Duration { return caddy.Duration(time.Duration(n) * time.Minute) }
+
+func ptr[T any](v T) *T { return &v }
+
+// standardWebhooks is the Standard Webhooks scheme (standardwebhooks.com)
+// under the header names that start with prefix ("Webhook-", or Svix's
+// "Svix-"): "v1,<base64>" signatures, several separated by spaces, each an
+// HMAC-SHA256 of "<id>.<timestamp>.<body>" keyed with the base64 after
+// whsec_; other versions (v1a) are passed over; 5 minutes of tolerance.
+func standardWebhooks(prefix string, paths webhookverify.FieldPaths) generic.HMAC {
+	return generic.HMAC{
+		Header: prefix + "Signature", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Base64,
+		Prefix: "v1,", SkipBadSignatures: true,
+		TimestampHeader: prefix + "Timestamp", Tolerance: minutes(5),
+		Payload:     "{header." + prefix + "Id}.{timestamp}.{body}",
+		KeyEncoding: "whsec",
+		Methods:     post,
+		FieldPaths:  paths,
+	}
+}
+
+// withTolerance is s with another tolerance.
+func withTolerance(s generic.HMAC, t caddy.Duration) generic.HMAC {
+	s.Tolerance = t
+	return s
+}
 
 var paystackStatus = map[string]webhookverify.PaymentStatus{
 	"success":    webhookverify.StatusSucceeded,
