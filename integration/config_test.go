@@ -174,3 +174,40 @@ func TestDockerfileCaddyVersion(t *testing.T) {
 		t.Fatalf("Caddy versions differ: Dockerfile %v, Makefile %v, go.mod %v", docker, make, mod)
 	}
 }
+
+// Every verifier in the binary has a validated example: some file of
+// caddyfile-examples/ uses it.
+func TestEveryProviderHasAnExample(t *testing.T) {
+	out, err := exec.Command(caddyBin, "list-modules").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob("../caddyfile-examples/*.Caddyfile")
+	var all strings.Builder
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all.Write(b)
+	}
+	use := regexp.MustCompile(`webhook_verify\s+([a-z0-9_]+)`)
+	used := map[string]bool{}
+	for _, m := range use.FindAllStringSubmatch(all.String(), -1) {
+		used[m[1]] = true
+	}
+	n := 0
+	for _, line := range strings.Split(string(out), "\n") {
+		name, ok := strings.CutPrefix(strings.TrimSpace(line), "http.webhook_verify.verifiers.")
+		if !ok {
+			continue
+		}
+		n++
+		if !used[name] {
+			t.Errorf("no example in caddyfile-examples/ uses webhook_verify %s", name)
+		}
+	}
+	if n < 63 {
+		t.Errorf("%d verifiers in the binary, want at least 63", n)
+	}
+}
