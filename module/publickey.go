@@ -17,6 +17,7 @@ import (
 	"sync"
 
 	"filippo.io/edwards25519"
+	"github.com/caddyserver/caddy/v2"
 )
 
 // KeyType names the kind of public key a provider signs with.
@@ -219,6 +220,28 @@ func ParsePrivateKey(s string, t KeyType) (crypto.Signer, error) {
 		return nil, err
 	}
 	return signer, nil
+}
+
+// LoadPublicKey resolves a public_key setting's placeholders (e.g.
+// {file./etc/keys/provider.pem}, when the config loads) and parses it as a
+// key of type t (see ParsePublicKey).
+func LoadPublicKey(value string, t KeyType) (crypto.PublicKey, error) {
+	s, err := caddy.NewReplacer().ReplaceOrErr(value, true, true)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePublicKey(s, t)
+}
+
+// LoadPrivateKey resolves a private_key setting (a placeholder such as
+// {file./path/key.pem} or {env.NAME}, as secrets are) and parses it as a
+// key of type t (see ParsePrivateKey). Errors never quote the key.
+func LoadPrivateKey(value string, t KeyType) (crypto.Signer, error) {
+	vals, err := Secrets{value}.Resolve()
+	if err != nil {
+		return nil, err
+	}
+	return ParsePrivateKey(string(vals[0]), t)
 }
 
 // PublicKeys verifies signatures made with a provider's private key,

@@ -164,7 +164,6 @@ func (v *Circle) Provision(ctx caddy.Context) error {
 	}
 	v.prefix = "https://" + v.APIHost + path
 
-	repl := caddy.NewReplacer()
 	v.pinned = make(map[string]*webhookverify.PublicKeys, len(v.PublicKeys))
 	pubs := make(map[string]crypto.PublicKey, len(v.PublicKeys))
 	for rawID, raw := range v.PublicKeys {
@@ -175,11 +174,8 @@ func (v *Circle) Provision(ctx caddy.Context) error {
 		if _, dup := pubs[id]; dup {
 			return fmt.Errorf("circle: public_key %s is pinned twice", id)
 		}
-		s, err := repl.ReplaceOrErr(raw, true, true)
-		if err != nil {
-			return fmt.Errorf("circle: public_key %s: %v", id, err)
-		}
-		if pubs[id], err = webhookverify.ParsePublicKey(s, webhookverify.KeyECDSA); err != nil {
+		var err error
+		if pubs[id], err = webhookverify.LoadPublicKey(raw, webhookverify.KeyECDSA); err != nil {
 			return fmt.Errorf("circle: public_key %s: %w", id, err)
 		}
 		if v.pinned[id], err = webhookverify.NewPublicKeys(webhookverify.KeyECDSA, webhookverify.SHA256, []crypto.PublicKey{pubs[id]}, nil); err != nil {
@@ -225,11 +221,7 @@ func (v *Circle) provisionSigner(pinned map[string]crypto.PublicKey) error {
 	if !ok {
 		return fmt.Errorf("circle: private_key needs 'signing_key_id <UUID>', the key id it signs as")
 	}
-	vals, err := webhookverify.Secrets{v.PrivateKey}.Resolve()
-	if err != nil {
-		return fmt.Errorf("circle: private_key: %w", err)
-	}
-	priv, err := webhookverify.ParsePrivateKey(string(vals[0]), webhookverify.KeyECDSA)
+	priv, err := webhookverify.LoadPrivateKey(v.PrivateKey, webhookverify.KeyECDSA)
 	if err != nil {
 		return fmt.Errorf("circle: private_key: %w", err)
 	}

@@ -124,27 +124,20 @@ func (v *Fireblocks) Provision(ctx caddy.Context) error {
 		v.Environment = "production"
 	}
 	if v.PrivateKey != "" {
-		vals, err := webhookverify.Secrets{v.PrivateKey}.Resolve()
-		if err != nil {
-			return fmt.Errorf("fireblocks: private_key: %w", err)
-		}
-		if v.priv, err = webhookverify.ParsePrivateKey(string(vals[0]), webhookverify.KeyRSA); err != nil {
+		var err error
+		if v.priv, err = webhookverify.LoadPrivateKey(v.PrivateKey, webhookverify.KeyRSA); err != nil {
 			return fmt.Errorf("fireblocks: private_key: %w", err)
 		}
 	}
 	if len(v.PublicKeys) > 0 {
-		repl := caddy.NewReplacer()
 		pubs := make([]crypto.PublicKey, len(v.PublicKeys))
 		for i, raw := range v.PublicKeys {
 			s := raw
 			if named, ok := Keys[raw]; ok {
 				s = named
 			}
-			s, err := repl.ReplaceOrErr(s, true, true)
-			if err == nil {
-				pubs[i], err = webhookverify.ParsePublicKey(s, webhookverify.KeyRSA)
-			}
-			if err != nil {
+			var err error
+			if pubs[i], err = webhookverify.LoadPublicKey(s, webhookverify.KeyRSA); err != nil {
 				return fmt.Errorf("fireblocks: public key #%d: %v (names: %s)", i+1, err, strings.Join(slices.Sorted(maps.Keys(Keys)), ", "))
 			}
 		}

@@ -313,24 +313,17 @@ func (v *HMAC) provisionPublicKeys() error {
 	if len(v.PublicKeys) == 0 {
 		return fmt.Errorf("hmac: key_type %s needs the provider's public key: add 'public_key <PEM or base64 key>' or 'public_key {file./path/key.pem}'", v.KeyType)
 	}
-	repl := caddy.NewReplacer()
 	pubs := make([]crypto.PublicKey, len(v.PublicKeys))
 	for i, raw := range v.PublicKeys {
-		s, err := repl.ReplaceOrErr(raw, true, true)
-		if err != nil {
-			return fmt.Errorf("hmac: public key #%d: %v", i+1, err)
-		}
-		if pubs[i], err = webhookverify.ParsePublicKey(s, v.KeyType); err != nil {
+		var err error
+		if pubs[i], err = webhookverify.LoadPublicKey(raw, v.KeyType); err != nil {
 			return fmt.Errorf("hmac: public key #%d: %w", i+1, err)
 		}
 	}
 	var priv crypto.Signer
 	if v.PrivateKey != "" {
-		vals, err := webhookverify.Secrets{v.PrivateKey}.Resolve()
-		if err != nil {
-			return fmt.Errorf("hmac: private_key: %w", err)
-		}
-		if priv, err = webhookverify.ParsePrivateKey(string(vals[0]), v.KeyType); err != nil {
+		var err error
+		if priv, err = webhookverify.LoadPrivateKey(v.PrivateKey, v.KeyType); err != nil {
 			return fmt.Errorf("hmac: private_key: %w", err)
 		}
 	}

@@ -145,11 +145,7 @@ func (v *PayPal) Provision(ctx caddy.Context) error {
 		if v.CertURL == "" {
 			return fmt.Errorf("paypal: private_key signs only with cert_url, the URL of its certificate")
 		}
-		vals, err := webhookverify.Secrets{v.PrivateKey}.Resolve()
-		if err != nil {
-			return fmt.Errorf("paypal: private_key: %w", err)
-		}
-		priv, err := webhookverify.ParsePrivateKey(string(vals[0]), webhookverify.KeyRSA)
+		priv, err := webhookverify.LoadPrivateKey(v.PrivateKey, webhookverify.KeyRSA)
 		if err != nil {
 			return fmt.Errorf("paypal: private_key: %w", err)
 		}

@@ -187,11 +187,7 @@ func (v *Plaid) provisionSigner() error {
 	if !webhookverify.IsTypeToken(v.KeyID) {
 		return fmt.Errorf("plaid: private_key needs 'key_id <kid>', the key id it signs as (1 to 64 letters, digits, '-', '_' or '.')")
 	}
-	vals, err := webhookverify.Secrets{v.PrivateKey}.Resolve()
-	if err != nil {
-		return fmt.Errorf("plaid: private_key: %w", err)
-	}
-	priv, err := webhookverify.ParsePrivateKey(string(vals[0]), webhookverify.KeyECDSA)
+	priv, err := webhookverify.LoadPrivateKey(v.PrivateKey, webhookverify.KeyECDSA)
 	if err != nil {
 		return fmt.Errorf("plaid: private_key: %w", err)
 	}

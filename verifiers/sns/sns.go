@@ -219,11 +219,7 @@ func (v *SNS) Provision(ctx caddy.Context) error {
 		if err := checkURL(v.CertURL, true); err != nil {
 			return fmt.Errorf("sns: cert_url: %v", err)
 		}
-		vals, err := webhookverify.Secrets{v.PrivateKey}.Resolve()
-		if err != nil {
-			return fmt.Errorf("sns: private_key: %w", err)
-		}
-		priv, err := webhookverify.ParsePrivateKey(string(vals[0]), webhookverify.KeyRSA)
+		priv, err := webhookverify.LoadPrivateKey(v.PrivateKey, webhookverify.KeyRSA)
 		if err != nil {
 			return fmt.Errorf("sns: private_key: %w", err)
 		}

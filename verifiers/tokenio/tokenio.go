@@ -174,25 +174,16 @@ func (v *TokenIO) Provision(caddy.Context) error {
 	if len(v.PublicKeys) == 0 {
 		return fmt.Errorf("tokenio: mode webhook needs Token.io's public key: add 'public_key <base64 key>' or 'public_key {file./path/tokenio.pem}'")
 	}
-	repl := caddy.NewReplacer()
 	v.pubs = make([]ed25519.PublicKey, 0, len(v.PublicKeys))
 	for i, raw := range v.PublicKeys {
-		s, err := repl.ReplaceOrErr(raw, true, true)
-		if err != nil {
-			return fmt.Errorf("tokenio: public key #%d: %v", i+1, err)
-		}
-		pub, err := ParsePublicKey(s)
+		pub, err := webhookverify.LoadPublicKey(raw, webhookverify.KeyEd25519)
 		if err != nil {
 			return fmt.Errorf("tokenio: public key #%d: %w", i+1, err)
 		}
-		v.pubs = append(v.pubs, pub)
+		v.pubs = append(v.pubs, pub.(ed25519.PublicKey))
 	}
 	if v.PrivateKey != "" {
-		vals, err := webhookverify.Secrets{v.PrivateKey}.Resolve()
-		if err != nil {
-			return fmt.Errorf("tokenio: private_key: %w", err)
-		}
-		priv, err := webhookverify.ParsePrivateKey(string(vals[0]), webhookverify.KeyEd25519)
+		priv, err := webhookverify.LoadPrivateKey(v.PrivateKey, webhookverify.KeyEd25519)
 		if err != nil {
 			return fmt.Errorf("tokenio: private_key: %w", err)
 		}
