@@ -134,6 +134,8 @@ export BENCH_HMAC_SECRET=bench-hmac-secret-0123456789
 export BENCH_NUMIPAY_SECRET=spg_test_benchxxxxxxxxxxxxxxxxxxxxxxxxxxxx
 export BENCH_OPAY_SECRET=OPAYPRV16498196872570.13953388019021462
 export BENCH_TOKEN=bench-token-0123456789abcdef
+# The Go caches stay the user's: hash_us builds a benchmark after HOME moves.
+GO_CACHES=("GOCACHE=$(go env GOCACHE 2>/dev/null || true)" "GOMODCACHE=$(go env GOMODCACHE 2>/dev/null || true)" "GOPATH=$(go env GOPATH 2>/dev/null || true)")
 export HOME=$OUT XDG_CONFIG_HOME=$OUT XDG_DATA_HOME=$OUT
 
 # Providers present in the binary.
@@ -420,7 +422,7 @@ done
 # hash_us <size>: CPU-µs of one HMAC-SHA256 pass over size bytes, on
 # Caddy's core.
 hash_us() {
-	BENCH_BODY_SIZE=$1 taskset -c "$CADDY_CPU" go test -run '^$' -bench 'BareHMACSHA256Size$' -benchtime 20000x ./verifiers/generic 2>/dev/null |
+	env "${GO_CACHES[@]}" BENCH_BODY_SIZE="$1" taskset -c "$CADDY_CPU" go test -run '^$' -bench 'BareHMACSHA256Size$' -benchtime 20000x ./verifiers/generic 2>/dev/null |
 		awk '/ns\/op/ {for (i = 1; i < NF; i++) if ($(i + 1) == "ns/op") printf "%.1f", $i / 1000}'
 }
 

@@ -88,7 +88,7 @@ func TestPayPalVectorEndToEnd(t *testing.T) {
 	const dir = "../verifiers/paypal/testdata/"
 	body := readFile(t, dir+"java-sdk-body.json")
 	ks := newKeyServer(t, map[string][]byte{
-		"api.sandbox.paypal.com/v1/notifications/test": readFile(t, dir+"java-sdk-cert.pem"),
+		"api.sandbox.paypal.com/v1/notifications/certs/CERT-360caa42-fca2a594-a5cafa77": readFile(t, dir+"java-sdk-cert.pem"),
 	}, readFile(t, dir+"digicert-high-assurance-ev-root.pem"), "api.sandbox.paypal.com")
 	up := newUpstream(t)
 	site := "\twebhook_verify paypal {\n\t\twebhook_id 96605875FF6516633\n\t}\n\treverse_proxy {UPSTREAM}\n"
@@ -102,7 +102,7 @@ func TestPayPalVectorEndToEnd(t *testing.T) {
 			"Paypal-Auth-Algo", "SHA256withRSA")
 	}
 	for i := range 2 {
-		if status, got := send(t, http.MethodPost, c.URL+"/", body, vector("https://api.sandbox.paypal.com/v1/notifications/test")); status != http.StatusOK || got != "upstream 200" {
+		if status, got := send(t, http.MethodPost, c.URL+"/", body, vector("https://api.sandbox.paypal.com/v1/notifications/certs/CERT-360caa42-fca2a594-a5cafa77")); status != http.StatusOK || got != "upstream 200" {
 			t.Fatalf("vector #%d: %d %q", i+1, status, got)
 		}
 	}
@@ -112,7 +112,7 @@ func TestPayPalVectorEndToEnd(t *testing.T) {
 	if n := ks.hits.Load(); n != 1 {
 		t.Fatalf("the certificate was fetched %d times, want once", n)
 	}
-	for _, u := range []string{"https://evil.test/cert.pem", "https://api.sandbox.paypal.com.evil.test/v1/notifications/test", "http://api.sandbox.paypal.com/v1/notifications/test"} {
+	for _, u := range []string{"https://evil.test/cert.pem", "https://api.sandbox.paypal.com.evil.test/v1/notifications/certs/CERT-1", "http://api.sandbox.paypal.com/v1/notifications/certs/CERT-1"} {
 		if status, _ := send(t, http.MethodPost, c.URL+"/", body, vector(u)); status != http.StatusUnauthorized {
 			t.Errorf("%s: %d, want 401", u, status)
 		}

@@ -579,3 +579,25 @@ func TestAllowIPsWarnsAboutLeftmostForwardedFor(t *testing.T) {
 		t.Fatalf("%d warnings, want 1 (none while strict, then once)", n)
 	}
 }
+
+// The dedup key does not change when the secrets are reordered (a rotation
+// that puts a new secret first): a webhook delivered under one order is a
+// duplicate under the other, whichever secret signed it, so a replay
+// cannot pass because the configuration changed.
+func TestDedupKeyOutlivesSecretOrder(t *testing.T) {
+	const cfg = `{"verifier":{"provider":"hmac","header":"X-Signature","secrets":%s},"source":%q,"dedup":{}}`
+	source := "/test/" + t.Name()
+	before, _ := newHandler(t, fmt.Sprintf(cfg, `["dedup-secret"]`, source))
+	after, _ := newHandler(t, fmt.Sprintf(cfg, `["new-secret-0123456789","dedup-secret"]`, source))
+	var calls atomic.Int32
+	body := `{"amount":"5.00","note":"no event id: keyed on the body"}`
+	if o := deliver(before, body, answering(&calls, http.StatusOK)); o.dedup != "new" {
+		t.Fatalf("first delivery: %+v", o)
+	}
+	if o := deliver(after, body, answering(&calls, http.StatusOK)); o.dedup != "duplicate" {
+		t.Fatalf("the same webhook after the secrets were reordered: %+v, want duplicate", o)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("upstream called %d times, want 1", n)
+	}
+}

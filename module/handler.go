@@ -301,12 +301,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		h.remover.RemoveCredential(r)
 	}
 	r.Header.Set("Webhook-Verified", verified)
-	// One digest of the raw body, made when first needed, serves both the
-	// envelope's id and the dedup key.
+	// The envelope's id is a digest of the body, made when first needed:
+	// from the verified MAC of the body when there is one (no second pass
+	// over the body). The dedup key is the body's own digest, which no
+	// change of secrets alters (a MAC changes with the first secret, and a
+	// replay must not pass because the secrets were reordered).
 	digest := &bodyDigest{provider: h.provider, r: r, body: forward, mac: ev.BodyMAC}
 	var key Key
 	if h.Dedup != nil {
-		key = h.dedupKey(ev, forward, digest)
+		key = h.dedupKey(ev, forward, &bodyDigest{provider: h.provider, r: r, body: forward})
 	} else {
 		repl.Set("http.webhook.dedup", dedupOff)
 	}

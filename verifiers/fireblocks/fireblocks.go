@@ -15,6 +15,7 @@ import (
 	"math/big"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -64,7 +65,7 @@ var Keys = map[string]string{
 // kid; the signature is RSA PKCS #1 v1.5 SHA-512 of "<header>." followed
 // by the base64url of the raw body, by the key of that kid in the JWKS of
 // the configured environment (https://<env host>/.well-known/jwks.json,
-// fetched from that host only, cached for a day; an unknown kid makes the
+// fetched from that host only, cached for an hour; an unknown kid makes the
 // set be fetched again at most once a minute).
 //
 // v1 (configured with public_key): Fireblocks-Signature is the base64 RSA
@@ -273,19 +274,45 @@ func safeKid(kid string) bool {
 	return true
 }
 
-// key returns the RSA key of kid from the environment's JWKS.
+// The key set is kept setTTL; a kid it lacks makes it be fetched again,
+// at most once a minute (Fireblocks may have added a key), however many
+// kids requests name.
+const setTTL = time.Hour
+
+// key returns the RSA key of kid from the environment's key set.
 func (v *Fireblocks) key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
-	val, err := v.keys.Get(ctx, kid, func(ctx context.Context, c *keysource.Client) (any, time.Duration, error) {
+	set, err := v.keySet(ctx, "jwks", 0)
+	if err == nil {
+		if k, ok := set[kid]; ok {
+			return k, nil
+		}
+		minute := strconv.FormatInt(time.Now().Unix()/60, 10)
+		set, err = v.keySet(ctx, "jwks@"+minute, time.Minute)
+	}
+	if err != nil {
+		return nil, keysource.Failure(err)
+	}
+	if k, ok := set[kid]; ok {
+		return k, nil
+	}
+	return nil, fmt.Errorf("%w: no RS512 signing key %s of 2048 bits or more in Fireblocks' key set", webhookverify.ErrUnknownKey, kid)
+}
+
+// keySet returns the environment's keys by kid, cached under id for ttl
+// (0: setTTL).
+func (v *Fireblocks) keySet(ctx context.Context, id string, ttl time.Duration) (map[string]*rsa.PublicKey, error) {
+	val, err := v.keys.Get(ctx, id, func(ctx context.Context, c *keysource.Client) (any, time.Duration, error) {
 		b, err := c.Get(ctx, v.jwksURL, nil)
 		if err != nil {
 			return nil, 0, err
 		}
-		return findKey(b, kid)
+		set, err := parseKeySet(b)
+		return set, ttl, err
 	})
 	if err != nil {
-		return nil, keysource.Failure(err)
+		return nil, err
 	}
-	return val.(*rsa.PublicKey), nil
+	return val.(map[string]*rsa.PublicKey), nil
 }
 
 // jwk is one key of a JWKS.
@@ -298,35 +325,33 @@ type jwk struct {
 	E   string `json:"e"`
 }
 
-// findKey reads the RSA key kid from a JWKS document. A set without it
-// is ErrNotFound (remembered a minute); a key of another type or
-// algorithm, or a weak one, is not Fireblocks'.
-func findKey(doc []byte, kid string) (any, time.Duration, error) {
+// parseKeySet reads the RS512 signing keys of a JWKS document by kid.
+// Keys of another type or algorithm, or weak ones, are left out (a
+// request naming them gets unknown_key).
+func parseKeySet(doc []byte) (map[string]*rsa.PublicKey, error) {
 	var set struct {
 		Keys []jwk `json:"keys"`
 	}
 	if err := json.Unmarshal(doc, &set); err != nil {
-		return nil, 0, fmt.Errorf("the JWKS is not JSON: %v", err)
+		return nil, fmt.Errorf("the JWKS is not JSON: %v", err)
 	}
+	out := make(map[string]*rsa.PublicKey, len(set.Keys))
 	for _, k := range set.Keys {
-		if k.Kid != kid {
-			continue
-		}
 		if k.Kty != "RSA" || (k.Alg != "" && k.Alg != "RS512") || (k.Use != "" && k.Use != "sig") {
-			return nil, 0, fmt.Errorf("%w: key %s is %s/%s/%s, not an RS512 signing key", keysource.ErrNotFound, kid, k.Kty, k.Alg, k.Use)
+			continue
 		}
 		n, err1 := webhookverify.Base64URL.Decode(k.N)
 		e, err2 := webhookverify.Base64URL.Decode(k.E)
 		if err1 != nil || err2 != nil || len(e) == 0 || len(e) > 4 {
-			return nil, 0, fmt.Errorf("%w: key %s: bad n or e", keysource.ErrNotFound, kid)
+			continue
 		}
 		pub := &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
-		if err := webhookverify.CheckPublicKey(pub, webhookverify.KeyRSA); err != nil {
-			return nil, 0, fmt.Errorf("%w: key %s: %v", keysource.ErrNotFound, kid, err)
+		if webhookverify.CheckPublicKey(pub, webhookverify.KeyRSA) != nil {
+			continue
 		}
-		return pub, 0, nil
+		out[k.Kid] = pub
 	}
-	return nil, 0, fmt.Errorf("%w: no key %s in the JWKS", keysource.ErrNotFound, kid)
+	return out, nil
 }
 
 // Sign signs as Fireblocks would: a v2 JWS with private_key under key_id

@@ -134,7 +134,7 @@ func TestV2DetachedJWS(t *testing.T) {
 		{Name: "repeated", Body: body, Header: append(sig(good), sig(good)...), Err: webhookverify.ErrMalformedSignature},
 	})
 
-	// An unknown kid: a thousand requests, one fetch of the set.
+	// An unknown kid: a thousand requests, at most one fetch of the set (one a minute; the kids above may have made it this minute).
 	before := srv.hits.Load()
 	unknown := jws(t, key, `{"alg":"RS512","kid":"key-unknown"}`, body)
 	var wg sync.WaitGroup
@@ -150,7 +150,7 @@ func TestV2DetachedJWS(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if n := srv.hits.Load() - before; n != 1 || refused.Load() != 1000 {
+	if n := srv.hits.Load() - before; n > 1 || refused.Load() != 1000 {
 		t.Fatalf("1000 requests with an unknown kid: %d fetches, %d unknown_key; want 1 and 1000", n, refused.Load())
 	}
 

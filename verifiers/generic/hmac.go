@@ -566,6 +566,9 @@ func (v *HMAC) check(r *http.Request, body []byte, now time.Time, ts string, buf
 	var parts [maxPayloadParts][]byte
 	msg := v.appendMessage(parts[:0], r, body, ts)
 	if v.pubs != nil {
+		if len(spans) > maxKeySignatures {
+			return nil, fmt.Errorf("%w: header %s has more than %d signatures", webhookverify.ErrMalformedSignature, v.Header, maxKeySignatures)
+		}
 		if !v.pubs.Match(candidates[:len(spans)], msg...) {
 			return nil, webhookverify.ErrInvalidSignature
 		}
@@ -710,7 +713,7 @@ func (v *HMAC) decodeKV(buf []byte, spans []span, header string) (_ []byte, _ []
 			var decoded bool
 			buf, decoded = appendSignature(buf, val, v.Encoding)
 			switch {
-			case decoded && (!v.SkipBadSignatures || len(buf)-start == v.macSize):
+			case decoded && (!v.SkipBadSignatures || v.sizeOK(len(buf)-start)):
 				spans = append(spans, span{start, len(buf)})
 			case v.SkipBadSignatures:
 				buf, skipped = buf[:start], true
@@ -761,7 +764,7 @@ func (v *HMAC) decodeEntries(buf []byte, spans []span, values []string) (_ []byt
 			sent = true
 			start := len(buf)
 			var decoded bool
-			if buf, decoded = appendSignature(buf, rest, v.Encoding); decoded && len(buf)-start == v.macSize {
+			if buf, decoded = appendSignature(buf, rest, v.Encoding); decoded && v.sizeOK(len(buf)-start) {
 				spans = append(spans, span{start, len(buf)})
 			} else {
 				buf = buf[:start]
@@ -770,6 +773,16 @@ func (v *HMAC) decodeEntries(buf []byte, spans []span, values []string) (_ []byt
 	}
 	return buf, spans, sent, true
 }
+
+// sizeOK reports whether n bytes can be a signature of the scheme: a MAC
+// of the algorithm's size, or any size for a public-key signature.
+func (v *HMAC) sizeOK(n int) bool {
+	return v.pubs != nil || n == v.macSize
+}
+
+// maxKeySignatures bounds the public-key signatures one request makes the
+// gateway check: each costs a verification per key.
+const maxKeySignatures = 4
 
 // signatureName names the signatures checked, for errors: "v1=" or "v1,".
 func (v *HMAC) signatureName() string {

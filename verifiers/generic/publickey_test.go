@@ -74,3 +74,28 @@ func TestHMACPublicKeySignatures(t *testing.T) {
 		}
 	}
 }
+
+// A public-key signature is not held to a MAC's size under
+// skip_bad_signatures, and a request may not make the gateway check more
+// than 4 of them.
+func TestHMACPublicKeyLimits(t *testing.T) {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	der, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	priv, _ := x509.MarshalPKCS8PrivateKey(key)
+	b64 := base64.StdEncoding.EncodeToString
+	v := verifiertest.Load(t, "hmac {\n key_type ecdsa\n header X-Sig\n encoding base64\n prefix v1,\n skip_bad_signatures\n public_key "+
+		b64(der)+"\n private_key "+b64(priv)+"\n}")
+	const body = `{"id":"evt_1"}`
+	r := verifiertest.Case{Body: body}.Request()
+	if _, err := v.(webhookverify.Signer).Sign(r, []byte(body), verifiertest.Now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Verify(r, []byte(body), verifiertest.Now); err != nil {
+		t.Fatalf("an ECDSA signature with skip_bad_signatures: %v", err)
+	}
+	good := r.Header.Get("X-Sig")
+	r.Header.Set("X-Sig", strings.Repeat("v1,"+b64([]byte("not a signature"))+" ", 4)+good)
+	if _, err := v.Verify(r, []byte(body), verifiertest.Now); !errors.Is(err, webhookverify.ErrMalformedSignature) {
+		t.Fatalf("five signatures: %v, want malformed", err)
+	}
+}

@@ -196,11 +196,22 @@ func (c *Client) dialTLS(ctx context.Context, network, addr string) (net.Conn, e
 	return conn, nil
 }
 
-// nonPublic are the ranges a key server is never in: loopback, private,
-// link-local (cloud metadata), shared address space, "this network".
+// nonPublic are the ranges a key server is never in, beside loopback,
+// private, link-local (cloud metadata) and multicast: "this network",
+// shared address space, IETF protocol assignments, benchmarking, reserved
+// and broadcast, Azure's wireserver, and the IPv6 prefixes that carry an
+// IPv4 address (NAT64, 6to4, Teredo), which could reach any of those.
 var nonPublic = []netip.Prefix{
 	netip.MustParsePrefix("0.0.0.0/8"),
 	netip.MustParsePrefix("100.64.0.0/10"),
+	netip.MustParsePrefix("192.0.0.0/24"),
+	netip.MustParsePrefix("198.18.0.0/15"),
+	netip.MustParsePrefix("240.0.0.0/4"),
+	netip.MustParsePrefix("168.63.129.16/32"),
+	netip.MustParsePrefix("64:ff9b::/96"),
+	netip.MustParsePrefix("64:ff9b:1::/48"),
+	netip.MustParsePrefix("2002::/16"),
+	netip.MustParsePrefix("2001::/32"),
 }
 
 // refuseNonPublic is the dialer's last word, after DNS resolution.

@@ -75,8 +75,8 @@ func (s *Source) Release() error {
 // poolKey is key plus the settings of cfg, so that a reload that changes
 // them gets a fresh cache.
 func poolKey(key string, cfg Config) string {
-	return fmt.Sprintf("%s\x00%s\x00%s\x00%v %v %d %v %d", key, cfg.Provider, strings.Join(cfg.Hosts, ","),
-		cfg.TTL, cfg.NegativeTTL, cfg.MaxEntries, cfg.Timeout, cfg.MaxResponseBytes)
+	return fmt.Sprintf("%s\x00%s\x00%s\x00%v %v %d %v %d %d", key, cfg.Provider, strings.Join(cfg.Hosts, ","),
+		cfg.TTL, cfg.NegativeTTL, cfg.MaxEntries, cfg.Timeout, cfg.MaxResponseBytes, cfg.FetchesPerMinute)
 }
 
 // outcome is the result of a fetch, a label of the fetch counter.

@@ -172,6 +172,10 @@ func (c Config) withDefaults() (Config, error) {
 	return c, nil
 }
 
+// staleRetry is how long an expired value is served, after a failed
+// refresh, before the next attempt.
+const staleRetry = time.Minute
+
 // FetchFunc fetches the value of an id with c, within ctx's deadline. It
 // returns the value and how long to keep it: 0 for Config.TTL, negative not
 // to keep it. Its error should wrap ErrNotFound when the key does not
@@ -192,15 +196,21 @@ type Source struct {
 // Get returns the value cached for id or, if there is none, the value that
 // fetch finds. Concurrent Gets of an id share one fetch; if ctx ends first,
 // Get returns ErrUnavailable while the fetch goes on for the others.
+//
+// A key found before whose time is up is fetched again without counting
+// against FetchesPerMinute (requests naming new ids cannot starve it),
+// and while the provider cannot be reached (ErrUnavailable) the old value
+// is served, a minute at a time.
 func (s *Source) Get(ctx context.Context, id string, fetch FetchFunc) (any, error) {
 	c := s.c
 	c.mu.Lock()
-	if e, ok := c.lookup(id); ok {
+	e, fresh := c.lookup(id)
+	if fresh {
 		c.mu.Unlock()
 		return e.val, e.err
 	}
 	cl, ok := c.calls[id]
-	if !ok && c.limit != nil && !c.limit.AllowN(c.cfg.Now(), 1) {
+	if !ok && e == nil && c.limit != nil && !c.limit.AllowN(c.cfg.Now(), 1) {
 		c.mu.Unlock()
 		s.counters[limited].Inc()
 		return nil, fmt.Errorf("keysource %s: %w: more than %d fetches a minute", c.cfg.Provider, ErrUnavailable, c.cfg.FetchesPerMinute)
@@ -216,6 +226,9 @@ func (s *Source) Get(ctx context.Context, id string, fetch FetchFunc) (any, erro
 	c.mu.Unlock()
 	select {
 	case <-cl.done:
+		if e != nil && errors.Is(cl.err, ErrUnavailable) {
+			return e.val, nil // stale, but the provider's: see run
+		}
 		return cl.val, cl.err
 	case <-ctx.Done():
 		return nil, fmt.Errorf("keysource %s: %w: %w", c.cfg.Provider, ErrUnavailable, context.Cause(ctx))
@@ -281,15 +294,20 @@ func (c *cache) Destruct() error {
 	return nil
 }
 
-// lookup returns id's unexpired entry, dropping an expired one. c.mu held.
+// lookup returns id's entry and whether it is fresh. An expired negative
+// entry is dropped; an expired value is kept and returned, not fresh, to
+// be fetched again (and served while that fails). c.mu held.
 func (c *cache) lookup(id string) (*entry, bool) {
 	e, ok := c.items[id]
 	if !ok {
 		return nil, false
 	}
 	if !e.expires.IsZero() && !c.cfg.Now().Before(e.expires) {
-		c.remove(id, e)
-		return nil, false
+		if e.err != nil {
+			c.remove(id, e)
+			return nil, false
+		}
+		return e, false
 	}
 	return e, true
 }
@@ -357,6 +375,9 @@ func (c *cache) run(ctx context.Context, id string, cl *call, fetch FetchFunc, c
 	c.mu.Lock()
 	if (out == fetched || out == notFound) && ttl >= 0 {
 		c.store(id, val, err, ttl)
+	} else if old, ok := c.items[id]; ok && old.err == nil && out == unavailable {
+		// Serve the old value a minute more before trying again.
+		old.expires = c.cfg.Now().Add(staleRetry)
 	}
 	delete(c.calls, id)
 	cl.val, cl.err = val, err

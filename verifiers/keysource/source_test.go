@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -375,4 +377,57 @@ func TestFetchesPerMinute(t *testing.T) {
 	clock.Advance(10 * time.Second)
 	_, err = get(src, id(7))
 	wantErr(t, err, ErrNotFound)
+}
+
+// A key found before is not starved by requests naming new ids: when its
+// time is up it is fetched again even with no fetches left this minute;
+// while the provider answers 500 the old value is served, and fetched
+// again once a minute; a key the provider says is gone is not served.
+func TestKnownKeysOutliveTheLimitAndOutages(t *testing.T) {
+	var mode atomic.Int32 // 0: the key, 1: 500, 2: 404
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Query().Get("n") != "":
+			http.NotFound(w, r)
+		case mode.Load() == 1:
+			w.WriteHeader(http.StatusInternalServerError)
+		case mode.Load() == 2:
+			http.NotFound(w, r)
+		default:
+			io.WriteString(w, "the key")
+		}
+	})
+	clock := newClock()
+	cfg := paypalConfig()
+	cfg.Now, cfg.FetchesPerMinute, cfg.TTL = clock.Now, 3, time.Hour
+	src := newSource(t, cfg, nil)
+	if v, err := get(src, certURL); err != nil || v != "the key" {
+		t.Fatalf("first fetch: %v, %v", v, err)
+	}
+	for i := range 2 { // new ids use up the minute's other fetches
+		get(src, certURL+"?n="+strconv.Itoa(i))
+	}
+	if _, err := get(src, certURL+"?n=x"); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("a new id past the limit: %v, want unavailable", err)
+	}
+	clock.Advance(time.Hour)
+	if v, err := get(src, certURL); err != nil || v != "the key" || srv.hitCount("/cert") != 4 {
+		t.Fatalf("the known key after its hour, no fetches left: %v, %v, %d requests; want it fetched again", v, err, srv.hitCount("/cert"))
+	}
+
+	clock.Advance(time.Hour)
+	mode.Store(1)
+	for range 3 {
+		if v, err := get(src, certURL); err != nil || v != "the key" {
+			t.Fatalf("the provider down: %v, %v; want the old key", v, err)
+		}
+	}
+	if n := srv.hitCount("/cert"); n != 5 {
+		t.Fatalf("%d requests, want one refresh attempt a minute (5)", n)
+	}
+	clock.Advance(time.Minute)
+	mode.Store(2)
+	if _, err := get(src, certURL); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("the key gone at the provider: %v, want not found", err)
+	}
 }

@@ -16,13 +16,13 @@ import (
 	"fmt"
 	"hash/crc32"
 	"net/http"
+	neturl "net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
-	"github.com/tidwall/gjson"
 
 	webhookverify "github.com/caddy-webhook-verify/caddy-webhook-verify/module"
 	"github.com/caddy-webhook-verify/caddy-webhook-verify/verifiers/generic"
@@ -44,6 +44,10 @@ const (
 
 // DefaultTolerance is how far the transmission time may be from now.
 const DefaultTolerance = 72 * time.Hour
+
+// EventType is the type of every PayPal webhook: its event_type is in the
+// body, which is not signed (see PayPal).
+const EventType = "com.paypal.webhook"
 
 // AuthAlgo is the only signature algorithm accepted: PayPal's, and the
 // only one its SDKs map to a strong hash.
@@ -85,12 +89,11 @@ var Hosts = []string{"api.paypal.com", "api-m.paypal.com", "api.sandbox.paypal.c
 // Use dedup, with a window at least as long, so that a transmission is
 // accepted once.
 //
-// Event mapping: id = PAYPAL-TRANSMISSION-ID; from the body: type =
-// com.paypal.<event_type lowercased>, time = create_time, status from
-// event_type (PAYMENT.CAPTURE.COMPLETED → succeeded, …), amount and
-// currency = resource.amount.value and .currency_code, reference =
-// resource.invoice_id, else resource.custom_id. PayPal's event id (WH-…)
-// is the body's id.
+// Event mapping: id = PAYPAL-TRANSMISSION-ID, type com.paypal.webhook,
+// time = PAYPAL-TRANSMISSION-TIME; nothing is read from the body, whose
+// facts (event_type, amounts, PayPal's event id WH-…) the application
+// must take from PayPal (GET /v1/notifications/webhooks-events/{id}) or
+// treat as claims, not from the gateway's envelope.
 type PayPal struct {
 	// WebhookID is PayPal's id of the webhook (Developer Dashboard, or the
 	// id the webhooks API returned). It is part of what PayPal signs.
@@ -216,9 +219,9 @@ func (v *PayPal) Verify(r *http.Request, body []byte, now time.Time) (webhookver
 	if rsa.VerifyPKCS1v15(pub, crypto.SHA256, digest[:], sig) != nil {
 		return webhookverify.Event{}, webhookverify.ErrInvalidSignature
 	}
-	ev := event(body)
-	ev.ID = id // signed; the body only through its CRC (see Covers)
-	return ev, nil
+	// Only what is signed: the body is signed through its CRC-32 alone,
+	// which can be forged (see PayPal), so nothing is read from it.
+	return webhookverify.Event{ID: id, Type: EventType, Time: sent.UTC()}, nil
 }
 
 // signedString is what PayPal signs.
@@ -229,6 +232,9 @@ func signedString(id, ts, webhookID string, body []byte) string {
 // certificate returns the public key of the certificate at url, fetched
 // (once, then cached) from PayPal's hosts, its chain verified at now.
 func (v *PayPal) certificate(ctx context.Context, url string, now time.Time) (*rsa.PublicKey, error) {
+	if err := certPath(url); err != nil {
+		return nil, err
+	}
 	if err := v.certs.CheckURL(url); err != nil {
 		return nil, keysource.Failure(err)
 	}
@@ -251,6 +257,24 @@ func (v *PayPal) certificate(ctx context.Context, url string, now time.Time) (*r
 		return nil, fmt.Errorf("%w: PayPal's certificate is not valid at %s", webhookverify.ErrUnknownKey, now.UTC().Format(time.RFC3339))
 	}
 	return leaf.PublicKey.(*rsa.PublicKey), nil
+}
+
+// CertPathPrefix starts the path of every certificate URL PayPal sends
+// (https://api.paypal.com/v1/notifications/certs/CERT-…, in its SDKs'
+// samples and docs). Any other path, and any query or fragment, is
+// refused: a request may not make the gateway fetch other resources of
+// PayPal's API, nor new URLs for the same certificate.
+const CertPathPrefix = "/v1/notifications/certs/"
+
+// certPath refuses a certificate URL whose path is not PayPal's
+// certificates' or that has a query or a fragment.
+func certPath(raw string) error {
+	u, err := neturl.Parse(raw)
+	if err != nil || !strings.HasPrefix(u.EscapedPath(), CertPathPrefix) || len(u.EscapedPath()) == len(CertPathPrefix) ||
+		u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(u.EscapedPath(), "..") {
+		return fmt.Errorf("%w: %s is not a PayPal certificate URL (https://api.paypal.com%s…)", webhookverify.ErrKeyURLNotAllowed, HeaderCertURL, CertPathPrefix)
+	}
+	return nil
 }
 
 // verifyChain reads the PEM certificates PayPal serves (the signing
@@ -302,53 +326,6 @@ func verifyChain(pemBytes []byte, now time.Time, roots *x509.CertPool) (*x509.Ce
 // message verification name (as PayPal's Java and Ruby SDKs check it).
 func payPalName(cn string) bool {
 	return strings.HasPrefix(cn, "messageverificationcerts.") && strings.HasSuffix(cn, ".paypal.com")
-}
-
-// event reads the facts of a verified webhook.
-func event(body []byte) webhookverify.Event {
-	ev := webhookverify.Event{Type: "com.paypal.webhook"}
-	if !gjson.ValidBytes(body) {
-		return ev
-	}
-	doc := gjson.ParseBytes(body)
-	ev.ID = webhookverify.Scalar(doc.Get("id"))
-	typ := webhookverify.Scalar(doc.Get("event_type"))
-	if webhookverify.IsTypeToken(typ) {
-		ev.Type = "com.paypal." + strings.ToLower(typ)
-	}
-	ev.Time = webhookverify.ParseEventTime(webhookverify.Scalar(doc.Get("create_time")))
-	ev.Status = status(typ)
-	res := doc.Get("resource")
-	ev.Amount = webhookverify.Scalar(res.Get("amount.value"))
-	ev.Currency = webhookverify.Scalar(res.Get("amount.currency_code"))
-	ev.Reference = webhookverify.Scalar(res.Get("invoice_id"))
-	if ev.Reference == "" {
-		ev.Reference = webhookverify.Scalar(res.Get("custom_id"))
-	}
-	ev.Subject = ev.Reference
-	return ev
-}
-
-// status maps a payment event type to a canonical status: *.COMPLETED,
-// CHECKOUT.ORDER.APPROVED → succeeded; *.PENDING, *.CREATED → pending;
-// *.DENIED, *.DECLINED, *.FAILED, *.VOIDED, *.CANCELLED → failed;
-// *.REFUNDED, *.REVERSED → refunded. Other events carry no payment status.
-func status(eventType string) webhookverify.PaymentStatus {
-	if !strings.HasPrefix(eventType, "PAYMENT.") && !strings.HasPrefix(eventType, "CHECKOUT.") {
-		return ""
-	}
-	last := eventType[strings.LastIndexByte(eventType, '.')+1:]
-	switch last {
-	case "COMPLETED", "APPROVED":
-		return webhookverify.StatusSucceeded
-	case "PENDING", "CREATED":
-		return webhookverify.StatusPending
-	case "DENIED", "DECLINED", "FAILED", "VOIDED", "CANCELLED":
-		return webhookverify.StatusFailed
-	case "REFUNDED", "REVERSED":
-		return webhookverify.StatusRefunded
-	}
-	return webhookverify.StatusUnknown
 }
 
 // Sign signs the body as PayPal would, with private_key, naming cert_url.

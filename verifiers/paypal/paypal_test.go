@@ -33,7 +33,7 @@ const (
 	vectorID        = "071f7d20-1584-11e7-abf0-6b62a8a99ac4"
 	vectorTime      = "2017-03-30T20:04:05Z"
 	vectorWebhookID = "96605875FF6516633"
-	vectorCertURL   = "https://api.sandbox.paypal.com/v1/notifications/test"
+	vectorCertURL   = "https://api.sandbox.paypal.com/v1/notifications/certs/CERT-360caa42-fca2a594-a5cafa77" // the test serves the vector's certificate here
 	vectorSig       = "aBjgm5/xljRYu3G64Q0axISrP2xcy7WbW1u4UTCKnQvyprOZ1a1BBmqn2Jdr6ce8E76I3Ti/AL9y4VYSHyGSEaoE6dVQcCDebLbOXLH0fjTAbTc1/rmfdWmsk0DPltW84Y8W8jOHe3CLWDOwg5zmozyt+AceG2x5eOiw7mLSycaEoj/5RG+dOIWXnmWcLEArbG3VFshy0wuhZrKuGa9C/bD4Ku+Y9gK7Bv5I5IuGRVnTGpcFnVG0KxOyJxccLGyBVCIUMY5IZS7LkmJszQ3HZZFDTNihvgJHECSLwLhzUaysIye5G6CbbLdtAmeeb6wiDciEAvr2dFf+SplOR4Lrng=="
 )
 
@@ -71,8 +71,8 @@ func newCertServer(t *testing.T) *certServer {
 	keysourcetest.StartTLS(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.hits.Add(1)
 		switch r.URL.Path {
-		case "/redirect":
-			http.Redirect(w, r, "https://api.paypal.com/v1/notifications/test", http.StatusFound)
+		case "/v1/notifications/certs/CERT-redirect":
+			http.Redirect(w, r, "https://api.paypal.com/v1/notifications/certs/CERT-1", http.StatusFound)
 			return
 		case "/slow":
 			<-r.Context().Done()
@@ -87,7 +87,7 @@ func newCertServer(t *testing.T) *certServer {
 		}
 		w.Write(pemBytes)
 	}), roots, leaf)
-	s.certs["/v1/notifications/test"] = read(t, "java-sdk-cert.pem")
+	s.certs["/v1/notifications/certs/CERT-360caa42-fca2a594-a5cafa77"] = read(t, "java-sdk-cert.pem")
 	return s
 }
 
@@ -143,7 +143,7 @@ func TestJavaSDKVector(t *testing.T) {
 	}
 	verifiertest.Run(t, v, []verifiertest.Case{
 		{Name: "published vector", Body: body, Header: good, Now: vectorNow, Event: &webhookverify.Event{
-			ID: vectorID, Type: "com.paypal.billing.plan.created", Time: time.Date(2017, 3, 30, 20, 4, 5, 613e6, time.UTC),
+			ID: vectorID, Type: "com.paypal.webhook", Time: time.Date(2017, 3, 30, 20, 4, 5, 0, time.UTC),
 		}},
 		{Name: "a byte of the body changed", Body: strings.Replace(body, `"value":"1"`, `"value":"9"`, 1), Header: good, Now: vectorNow, Err: webhookverify.ErrInvalidSignature},
 		{Name: "another transmission id", Body: body, Header: with("Paypal-Transmission-Id", "071f7d20-1584-11e7-abf0-6b62a8a99ac5"), Now: vectorNow, Err: webhookverify.ErrInvalidSignature},
@@ -229,12 +229,19 @@ func TestCertificateURLs(t *testing.T) {
 	}
 	for _, u := range []string{
 		"https://evil.test/cert.pem",
-		"https://api.sandbox.paypal.com.evil.test/v1/notifications/test",
-		"http://api.sandbox.paypal.com/v1/notifications/test",
-		"https://user@api.sandbox.paypal.com/v1/notifications/test",
-		"https://api.sandbox.paypal.com:8443/v1/notifications/test",
-		"https://paypal.com/v1/notifications/test",
+		"https://api.sandbox.paypal.com.evil.test/v1/notifications/certs/CERT-1",
+		"http://api.sandbox.paypal.com/v1/notifications/certs/CERT-1",
+		"https://user@api.sandbox.paypal.com/v1/notifications/certs/CERT-1",
+		"https://api.sandbox.paypal.com:8443/v1/notifications/certs/CERT-1",
+		"https://paypal.com/v1/notifications/certs/CERT-1",
 		"not a URL",
+		// PayPal's hosts, but not a certificate's path, or with a query.
+		"https://api.sandbox.paypal.com/v1/notifications/test",
+		"https://api.paypal.com/v1/oauth2/token",
+		"https://api.paypal.com/v1/notifications/certs/",
+		"https://api.paypal.com/v1/notifications/certs/CERT-1?x=1",
+		"https://api.paypal.com/v1/notifications/certs/CERT-1#f",
+		"https://api.paypal.com/v1/notifications/certs/../../oauth2/token",
 	} {
 		if err := try(u); !errors.Is(err, webhookverify.ErrKeyURLNotAllowed) {
 			t.Errorf("%s: err = %v, want key_url_not_allowed", u, err)
@@ -243,12 +250,12 @@ func TestCertificateURLs(t *testing.T) {
 	if hits := srv.hits.Load(); hits != 0 {
 		t.Fatalf("refused URLs caused %d requests", hits)
 	}
-	if err := try("https://api.sandbox.paypal.com/redirect"); !errors.Is(err, webhookverify.ErrKeyUnavailable) {
+	if err := try("https://api.sandbox.paypal.com/v1/notifications/certs/CERT-redirect"); !errors.Is(err, webhookverify.ErrKeyUnavailable) {
 		t.Errorf("a redirect: err = %v, want key_unavailable", err)
 	}
 	// Self-issued by the test CA, which is a root here: chained, but to
 	// another name.
-	_, otherName := srv.issue(t, "/other-name", "messageverificationcerts.paypal.com.evil.test", now.Add(-time.Hour), now.Add(time.Hour))
+	_, otherName := srv.issue(t, "/v1/notifications/certs/CERT-other-name", "messageverificationcerts.paypal.com.evil.test", now.Add(-time.Hour), now.Add(time.Hour))
 	if err := try(otherName); !errors.Is(err, webhookverify.ErrUnknownKey) {
 		t.Errorf("a certificate for another name: err = %v, want unknown_key", err)
 	}
@@ -257,9 +264,9 @@ func TestCertificateURLs(t *testing.T) {
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour)}
 	der, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &self.PublicKey, self)
 	srv.mu.Lock()
-	srv.certs["/self-signed"] = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	srv.certs["/v1/notifications/certs/CERT-self-signed"] = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 	srv.mu.Unlock()
-	if err := try("https://api.sandbox.paypal.com/self-signed"); !errors.Is(err, webhookverify.ErrUnknownKey) {
+	if err := try("https://api.sandbox.paypal.com/v1/notifications/certs/CERT-self-signed"); !errors.Is(err, webhookverify.ErrUnknownKey) {
 		t.Errorf("a self-signed certificate: err = %v, want unknown_key", err)
 	}
 
@@ -299,8 +306,9 @@ func TestSignVerify(t *testing.T) {
 	if err != nil {
 		t.Fatalf("what Sign signed: %v", err)
 	}
-	if ev.Status != webhookverify.StatusRefunded || ev.Amount != "5.00" || ev.Currency != "EUR" || ev.Reference != "inv-9" {
-		t.Errorf("event = %+v", ev)
+	// Nothing is read from the body: only the CRC signs it.
+	if ev.ID != r.Header.Get("Paypal-Transmission-Id") || ev.Type != "com.paypal.webhook" || ev.Status != "" || ev.Amount != "" || ev.Reference != "" {
+		t.Errorf("event = %+v, want the transmission id and no fact of the body", ev)
 	}
 	if _, err := verifiertest.TryLoad("paypal {\n}"); err == nil || !strings.Contains(err.Error(), "webhook_id") {
 		t.Errorf("no webhook_id: %v", err)

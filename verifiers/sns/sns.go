@@ -79,11 +79,15 @@ const CertTTL = 24 * time.Hour
 // another topic, or sends a message of another one.
 var ErrTopicNotAllowed = webhookverify.NewFailure(http.StatusForbidden, "topic_not_allowed")
 
-// hostPattern is the host rule of AWS's own validators (PHP, JS, Ruby,
-// .NET): sns.<region>.amazonaws.com, GovCloud regions included, and
-// sns.<region>.amazonaws.com.cn. RE2's $ is the end of the text, so a
-// trailing newline does not slip through as it does in PCRE.
-var hostPattern = regexp.MustCompile(`^sns\.[a-zA-Z0-9\-]{3,}\.amazonaws\.com(\.cn)?$`)
+// hostPattern is sns.<region>.amazonaws.com (GovCloud and ISO regions
+// included) and sns.<region>.amazonaws.com.cn, the region spelled as AWS
+// spells regions (us-east-2, us-gov-west-1, cn-north-1). AWS's own
+// validators (PHP, JS, Ruby, .NET) take any label of three characters or
+// more there, which S3's older endpoints also match
+// (sns.s3-external-1.amazonaws.com is the bucket named sns): this rule
+// does not. RE2's $ is the end of the text, so a trailing newline does
+// not slip through as it does in PCRE.
+var hostPattern = regexp.MustCompile(`^sns\.[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]+\.amazonaws\.com(\.cn)?$`)
 
 // AllowedHost reports whether host is an SNS host that a SigningCertURL
 // or a SubscribeURL may name.
@@ -453,12 +457,15 @@ func (v *SNS) Verify(r *http.Request, body []byte, now time.Time) (webhookverify
 	if err := verifySignature(pub, version, signed, sig); err != nil {
 		return webhookverify.Event{}, err
 	}
-	return webhookverify.Event{
-		ID:      m["MessageId"],
-		Type:    TypePrefix + strings.ToLower(m["Type"]),
-		Time:    sent,
-		Subject: m["Subject"],
-	}, nil
+	ev := webhookverify.Event{
+		ID:   m["MessageId"],
+		Type: TypePrefix + strings.ToLower(m["Type"]),
+		Time: sent,
+	}
+	if m["Type"] == TypeNotification {
+		ev.Subject = m["Subject"] // signed only in a Notification
+	}
+	return ev, nil
 }
 
 // verifySignature checks an RSA PKCS #1 v1.5 signature of signed: SHA-1

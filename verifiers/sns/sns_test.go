@@ -324,10 +324,19 @@ func TestCertificateURLs(t *testing.T) {
 		t.Fatalf("refused URLs caused %d requests", n)
 	}
 
-	// Each region's and partition's hosts are SNS hosts.
-	for _, host := range []string{"sns.eu-west-1.amazonaws.com", "sns.us-gov-west-1.amazonaws.com", "sns.cn-north-1.amazonaws.com.cn"} {
+	// Each region's and partition's hosts are SNS hosts; S3's older
+	// endpoints, which AWS's validators' rule lets through (the bucket
+	// named sns), are not.
+	for _, host := range []string{"sns.eu-west-1.amazonaws.com", "sns.us-gov-west-1.amazonaws.com", "sns.cn-north-1.amazonaws.com.cn",
+		"sns.ap-southeast-7.amazonaws.com", "sns.us-isob-east-1.amazonaws.com"} {
 		if !sns.AllowedHost(host) {
 			t.Errorf("%s is refused", host)
+		}
+	}
+	for _, host := range []string{"sns.s3-external-1.amazonaws.com", "sns.s3-us-west-2.amazonaws.com", "sns.s3-accelerate.amazonaws.com",
+		"sns.amazonaws.com", "sns.US-EAST-1.amazonaws.com", "sns.us-east-1.amazonaws.com.evil.test"} {
+		if sns.AllowedHost(host) {
+			t.Errorf("%s is allowed", host)
 		}
 	}
 
@@ -480,6 +489,13 @@ func TestSubscriptionConfirm(t *testing.T) {
 	}
 	if n, tok := srv.confirms.Load(), srv.lastToken.Load(); n != 1 || tok != "tok-1" {
 		t.Fatalf("%d confirmations (token %v), want 1 (tok-1)", n, tok)
+	}
+
+	// A Subject added to a confirmation is not signed there: it verifies
+	// (the signature ignores it) but is not taken as the event's subject.
+	withSubject := strings.Replace(string(signed), `"Type"`, `"Subject":"pay the attacker","Type"`, 1)
+	if ev, err := forward.Verify(r, []byte(withSubject), now); err != nil || ev.Subject != "" {
+		t.Errorf("an unsigned Subject on a confirmation: subject %q, err %v; want no subject", ev.Subject, err)
 	}
 
 	// Forged: another SubscribeURL under the same signature never
