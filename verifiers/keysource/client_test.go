@@ -147,23 +147,31 @@ func TestNonPublicAddressRefused(t *testing.T) {
 	wantErr(t, err, ErrNotAllowed)
 
 	for addr, refused := range map[string]bool{
-		"127.0.0.1:443":          true,
-		"10.1.2.3:443":           true,
-		"172.16.0.1:443":         true,
-		"192.168.1.1:443":        true,
-		"169.254.169.254:443":    true,
-		"100.100.100.200:443":    true,
-		"0.0.0.0:443":            true,
-		"0.1.2.3:443":            true,
-		"224.0.0.1:443":          true,
-		"[::1]:443":              true,
-		"[::]:443":               true,
-		"[fd00:ec2::254]:443":    true,
-		"[fe80::1]:443":          true,
-		"[::ffff:127.0.0.1]:443": true,
-		"[::ffff:10.0.0.1]:443":  true,
-		"151.101.1.1:443":        false,
-		"[2606:4700::1111]:443":  false,
+		"127.0.0.1:443":            true,
+		"10.1.2.3:443":             true,
+		"172.16.0.1:443":           true,
+		"192.168.1.1:443":          true,
+		"169.254.169.254:443":      true,
+		"100.100.100.200:443":      true,
+		"0.0.0.0:443":              true,
+		"0.1.2.3:443":              true,
+		"224.0.0.1:443":            true,
+		"[::1]:443":                true,
+		"[::]:443":                 true,
+		"[fd00:ec2::254]:443":      true,
+		"[fe80::1]:443":            true,
+		"[::ffff:127.0.0.1]:443":   true,
+		"[::ffff:10.0.0.1]:443":    true,
+		"192.0.0.8:443":            true,
+		"198.18.0.1:443":           true,
+		"240.0.0.1:443":            true,
+		"255.255.255.255:443":      true,
+		"168.63.129.16:443":        true,
+		"[64:ff9b::a9fe:a9fe]:443": true, // NAT64 of 169.254.169.254
+		"[2002:a9fe:a9fe::1]:443":  true, // 6to4
+		"[2001::1]:443":            true, // Teredo
+		"151.101.1.1:443":          false,
+		"[2606:4700::1111]:443":    false,
 	} {
 		err := refuseNonPublic("tcp", addr, syscall.RawConn(nil))
 		if refused != errors.Is(err, ErrNotAllowed) {
