@@ -50,8 +50,18 @@ func TryLoad(block string) (webhookverify.Verifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	mod = info.New()
-	if err := json.Unmarshal(raw, mod); err != nil {
+	return TryLoadJSON(name, string(raw))
+}
+
+// TryLoadJSON loads provider name's verifier from its JSON configuration
+// (e.g. `{"secrets":["s3cret"]}`) and provisions it, as Caddy does.
+func TryLoadJSON(name, raw string) (webhookverify.Verifier, error) {
+	info, err := caddy.GetModule(webhookverify.VerifierNamespace + "." + name)
+	if err != nil {
+		return nil, err
+	}
+	mod := info.New()
+	if err := json.Unmarshal([]byte(raw), mod); err != nil {
 		return nil, err
 	}
 	ctx, cancel := caddy.NewContext(caddy.Context{Context: context.Background()})

@@ -380,17 +380,7 @@ func TestConfig(t *testing.T) {
 		"bad id":       {`{"public_keys":{"x":"` + vectorKey + `"}}`, "must be a UUID"},
 		"signing id":   {`{"api_key":"k","signing_key_id":"` + vectorKeyID + `"}`, "only with private_key"},
 	} {
-		mod, err := caddy.GetModule("http.webhook_verify.verifiers.circle")
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := mod.New()
-		if err := json.Unmarshal([]byte(c.json), m); err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := caddy.NewContext(caddy.Context{Context: t.Context()})
-		err = m.(caddy.Provisioner).Provision(ctx)
-		cancel()
+		_, err := verifiertest.TryLoadJSON("circle", c.json)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: err = %v, want %q", name, err, c.want)
 		}

@@ -462,17 +462,7 @@ func TestConfig(t *testing.T) {
 		"key id alone": {`{"client_id":"c","secret":"s","key_id":"k"}`, "only with private_key"},
 		"negative":     {`{"client_id":"c","secret":"s","tolerance":-1}`, "tolerance must be positive"},
 	} {
-		mod, err := caddy.GetModule("http.webhook_verify.verifiers.plaid")
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := mod.New()
-		if err := json.Unmarshal([]byte(c.json), m); err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := caddy.NewContext(caddy.Context{Context: t.Context()})
-		err = m.(caddy.Provisioner).Provision(ctx)
-		cancel()
+		_, err := verifiertest.TryLoadJSON("plaid", c.json)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: err = %v, want %q", name, err, c.want)
 		}

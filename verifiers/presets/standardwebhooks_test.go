@@ -18,6 +18,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 
+	"github.com/caddy-webhook-verify/caddy-webhook-verify/internal/verifiertest"
 	webhookverify "github.com/caddy-webhook-verify/caddy-webhook-verify/module"
 )
 
@@ -75,13 +76,11 @@ func loadSW(name string, cfg *swConfig) (swVerifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := caddy.NewContext(caddy.Context{Context: context.Background()})
-	defer cancel()
-	mod, err := ctx.LoadModuleByID(webhookverify.VerifierNamespace+"."+name, raw)
+	v, err := verifiertest.TryLoadJSON(name, string(raw))
 	if err != nil {
 		return nil, err
 	}
-	return mod.(swVerifier), nil
+	return v.(swVerifier), nil
 }
 
 func swProvisioned(t testing.TB, cfg *swConfig) swVerifier {

@@ -1,7 +1,6 @@
 package presets_test
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -18,6 +17,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 
+	"github.com/caddy-webhook-verify/caddy-webhook-verify/internal/verifiertest"
 	webhookverify "github.com/caddy-webhook-verify/caddy-webhook-verify/module"
 )
 
@@ -99,20 +99,7 @@ func loadStripe(cfg *stripeConfig) (webhookverify.Verifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	info, err := caddy.GetModule(webhookverify.VerifierNamespace + ".stripe")
-	if err != nil {
-		return nil, err
-	}
-	m := info.New()
-	if err := json.Unmarshal(raw, m); err != nil {
-		return nil, err
-	}
-	ctx, cancel := caddy.NewContext(caddy.Context{Context: context.Background()})
-	defer cancel()
-	if err := m.(caddy.Provisioner).Provision(ctx); err != nil {
-		return nil, err
-	}
-	return m.(webhookverify.Verifier), nil
+	return verifiertest.TryLoadJSON("stripe", string(raw))
 }
 
 const stripeSignatureHeader = "Stripe-Signature"
