@@ -49,17 +49,12 @@ var payments = []*Row{
 		Name: "shopify", Title: "Shopify",
 		Docs: "https://shopify.dev/docs/apps/build/webhooks/subscribe/https#step-5-verify-the-webhook",
 		Proof: "signature computed from Shopify's documented scheme, hostile suite; official SDK cross-check (@shopify/shopify-api@13.1.0 " +
-			"webhooks.validate accepts our signature, refuses a tampered body); Shopify's Events webhooks, signed in shopify-hmac-sha256 " +
-			"(no X- prefix), are not read by this row",
+			"webhooks.validate accepts our signature, refuses a tampered body); Shopify's Events webhooks sign the same way in " +
+			"shopify-hmac-sha256 (no X- prefix; the SDK's ShopifyEventsHeader), read when X-Shopify-Hmac-Sha256 is absent",
 		Secret: "client secret", SecretEnv: "SHOPIFY_API_SECRET",
-		Scheme: generic.HMAC{
-			Header: "X-Shopify-Hmac-Sha256", Algorithm: webhookverify.SHA256, Encoding: webhookverify.Base64,
-			Methods: post,
-			FieldPaths: webhookverify.FieldPaths{
-				Status: "financial_status", StatusMap: shopifyStatus, Amount: "total_price", Currency: "currency",
-			},
-		},
-		Event: shopifyEvent,
+		Scheme:    shopifyScheme("X-Shopify-Hmac-Sha256"),
+		Alternate: ptr(shopifyScheme("Shopify-Hmac-Sha256")),
+		Event:     shopifyEvent,
 	},
 	{
 		Name: "razorpay", Title: "Razorpay",

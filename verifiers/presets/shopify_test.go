@@ -82,6 +82,10 @@ func TestShopifyVerify(t *testing.T) {
 	run(t, v, shopifyCases([]verifiertest.Case{
 		{Name: "order", Body: shopifyOrder, Header: h(sig), Event: order},
 		{Name: "header name as Shopify spells it", Body: shopifyOrder, Header: [][2]string{{"X-Shopify-Hmac-SHA256", sig}}, Event: order},
+		// Shopify's Events webhooks: the same MAC, without the X- prefix.
+		{Name: "events webhook", Body: shopifyOrder, Header: [][2]string{{"shopify-hmac-sha256", sig}}, Event: order},
+		{Name: "events webhook, tampered", Body: strings.Replace(shopifyOrder, "403.00", "4.00", 1), Header: [][2]string{{"shopify-hmac-sha256", sig}}, Err: webhookverify.ErrInvalidSignature},
+		{Name: "both headers: the X- one is checked", Body: shopifyOrder, Header: [][2]string{{"shopify-hmac-sha256", sig}, {shopifyHeader, "AAAA"}}, Err: webhookverify.ErrInvalidSignature},
 		{Name: "unpadded base64", Body: shopifyOrder, Header: h(strings.TrimRight(sig, "=")), Event: order},
 		{Name: "tampered body", Body: strings.Replace(shopifyOrder, "403.00", "4.00", 1), Header: h(sig), Err: webhookverify.ErrInvalidSignature},
 		{Name: "missing header", Body: shopifyOrder, Err: webhookverify.ErrMissingSignature},

@@ -43,6 +43,19 @@ func standardWebhooks(prefix string, paths webhookverify.FieldPaths) generic.HMA
 	}
 }
 
+// shopifyScheme is Shopify's: the base64 HMAC-SHA256 of the body, in
+// header (X-Shopify-Hmac-Sha256, or Shopify-Hmac-Sha256 for its Events
+// webhooks).
+func shopifyScheme(header string) generic.HMAC {
+	return generic.HMAC{
+		Header: header, Algorithm: webhookverify.SHA256, Encoding: webhookverify.Base64,
+		Methods: post,
+		FieldPaths: webhookverify.FieldPaths{
+			Status: "financial_status", StatusMap: shopifyStatus, Amount: "total_price", Currency: "currency",
+		},
+	}
+}
+
 // withTolerance is s with another tolerance.
 func withTolerance(s generic.HMAC, t caddy.Duration) generic.HMAC {
 	s.Tolerance = t
