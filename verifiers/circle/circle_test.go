@@ -403,3 +403,18 @@ func TestSecretsStayHidden(t *testing.T) {
 		"circle {\n api_key \""+secret+"\nX\"\n}",
 	)
 }
+
+// FuzzSignVerify: what Sign signs verifies against the pinned key, and a
+// body one bit off does not.
+func FuzzSignVerify(f *testing.F) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		f.Fatal(err)
+	}
+	der, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	priv, _ := x509.MarshalPKCS8PrivateKey(key)
+	const id = "5e3c1a2b-7d4f-4e6a-9b8c-0d1e2f3a4b5c"
+	v := verifiertest.Load(f, "circle {\n public_key "+id+" "+base64.StdEncoding.EncodeToString(der)+
+		"\n private_key "+base64.StdEncoding.EncodeToString(priv)+"\n signing_key_id "+id+"\n}")
+	verifiertest.FuzzSigned(f, []webhookverify.Verifier{v}, `{"notificationId":"n-1","notificationType":"webhooks.test"}`, "", "x")
+}

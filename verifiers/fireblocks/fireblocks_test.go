@@ -189,3 +189,17 @@ func TestEnvironments(t *testing.T) {
 		t.Fatalf("sandbox: %v after %d requests to production's host; want key_unavailable and none", err, srv.hits.Load())
 	}
 }
+
+// FuzzSignVerify: what Sign signs (v1, with a test key) verifies, and a
+// body one bit off does not.
+func FuzzSignVerify(f *testing.F) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		f.Fatal(err)
+	}
+	der, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	priv, _ := x509.MarshalPKCS8PrivateKey(key)
+	v := verifiertest.Load(f, "fireblocks {\n environment off\n public_key "+base64.StdEncoding.EncodeToString(der)+
+		"\n private_key "+base64.StdEncoding.EncodeToString(priv)+"\n}")
+	verifiertest.FuzzSigned(f, []webhookverify.Verifier{v}, `{"type":"TRANSACTION_CREATED","data":{"id":"tx-1"}}`, "", "x")
+}

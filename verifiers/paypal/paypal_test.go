@@ -39,7 +39,7 @@ const (
 
 var vectorNow = time.Date(2017, 3, 30, 20, 5, 0, 0, time.UTC)
 
-func read(t *testing.T, name string) []byte {
+func read(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile("testdata/" + name)
 	if err != nil {
@@ -58,7 +58,7 @@ type certServer struct {
 	ca    *keysourcetest.CA
 }
 
-func newCertServer(t *testing.T) *certServer {
+func newCertServer(t testing.TB) *certServer {
 	t.Helper()
 	s := &certServer{certs: map[string][]byte{}, ca: keysourcetest.NewCA(t)}
 	roots := x509.NewCertPool()
@@ -94,7 +94,7 @@ func newCertServer(t *testing.T) *certServer {
 // issue makes a signing certificate for cn from the server's CA, valid
 // around now, and serves it at path; it returns the private key (base64
 // PKCS #8) and the certificate's URL.
-func (s *certServer) issue(t *testing.T, path, cn string, notBefore, notAfter time.Time) (string, string) {
+func (s *certServer) issue(t testing.TB, path, cn string, notBefore, notAfter time.Time) (string, string) {
 	t.Helper()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -316,4 +316,16 @@ func TestSignVerify(t *testing.T) {
 	if _, err := verifiertest.TryLoad("paypal {\n webhook_id W\n secret s\n}"); err == nil || !strings.Contains(err.Error(), "takes no secret") {
 		t.Errorf("a secret: %v", err)
 	}
+}
+
+// FuzzSignVerify: what Sign signs verifies with its certificate served
+// from PayPal's host. PayPal signs the body only through its CRC, which
+// the verifier does not take as covering it, so a changed body says
+// nothing (see TestCRCForgeryIsWhyTheBodyIsNotCovered).
+func FuzzSignVerify(f *testing.F) {
+	srv := newCertServer(f)
+	now := verifiertest.Now
+	priv, certURL := srv.issue(f, "/v1/notifications/certs/CERT-fuzz", "messageverificationcerts.paypal.com", now.Add(-time.Hour), now.Add(time.Hour))
+	v := verifiertest.Load(f, "paypal {\n webhook_id WH-FUZZ\n private_key "+priv+"\n cert_url "+certURL+"\n}")
+	verifiertest.FuzzSigned(f, []webhookverify.Verifier{v}, `{"id":"WH-1","event_type":"PAYMENT.CAPTURE.COMPLETED"}`, "", "x")
 }

@@ -63,7 +63,7 @@ type keyServer struct {
 	status  int // when not 0, every answer's status
 }
 
-func newKeyServer(t *testing.T) *keyServer {
+func newKeyServer(t testing.TB) *keyServer {
 	t.Helper()
 	s := &keyServer{keys: map[string]map[string]any{}, kidHits: map[string]int{}, hosts: map[string]int{}}
 	keysourcetest.NewServer(t, http.HandlerFunc(s.serve), "production.plaid.com", "sandbox.plaid.com")
@@ -482,4 +482,22 @@ func TestSecretsStayHidden(t *testing.T) {
 		"plaid {\n client_id c\n secret "+secret+" extra\n}",
 		"plaid {\n client_id c\n secret "+secret+"\n bogus\n}",
 	)
+}
+
+// FuzzSignVerify: what Sign signs verifies (its key served by the test
+// key server), and a body one bit off does not.
+func FuzzSignVerify(f *testing.F) {
+	srv := newKeyServer(f)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		f.Fatal(err)
+	}
+	srv.add("fuzz-key", jwk("fuzz-key", &key.PublicKey))
+	priv, _ := x509.MarshalPKCS8PrivateKey(key)
+	f.Setenv("PLAID_CLIENT_ID", testClientID)
+	f.Setenv("PLAID_SECRET", testSecret)
+	v := verifiertest.Load(f, "plaid {\n client_id {env.PLAID_CLIENT_ID}\n secret {env.PLAID_SECRET}\n private_key "+
+		base64.StdEncoding.EncodeToString(priv)+"\n key_id fuzz-key\n}")
+	f.Cleanup(func() { v.(caddy.CleanerUpper).Cleanup() })
+	verifiertest.FuzzSigned(f, []webhookverify.Verifier{v}, `{"webhook_type":"TRANSACTIONS","webhook_code":"SYNC_UPDATES_AVAILABLE"}`, "", "x")
 }

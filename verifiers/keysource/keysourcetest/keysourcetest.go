@@ -37,7 +37,9 @@ type CA struct {
 	Pool *x509.CertPool // holding Cert only
 }
 
-// NewCA makes a CA valid from an hour ago for a day.
+// NewCA makes a CA valid from 2000 until a day from now, so that it can
+// also issue certificates that tests check at a fixed time in the past
+// (verifiertest.Now, a published vector's date).
 func NewCA(t testing.TB) *CA {
 	t.Helper()
 	key := newKey(t)
@@ -45,7 +47,7 @@ func NewCA(t testing.TB) *CA {
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial(t),
 		Subject:               pkix.Name{CommonName: "keysourcetest CA"},
-		NotBefore:             now.Add(-time.Hour),
+		NotBefore:             time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC),
 		NotAfter:              now.Add(24 * time.Hour),
 		KeyUsage:              x509.KeyUsageCertSign,
 		BasicConstraintsValid: true,
