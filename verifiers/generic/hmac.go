@@ -1213,9 +1213,16 @@ func (v *HMAC) CredentialHeaders() []string {
 // Sent reports whether r carries any of the scheme's headers: the
 // signature, the timestamp or a signed header. A preset with an alternate
 // set of header names checks a request by the set it carries.
+// It reads the provisioned canonical names: no allocation per request.
 func (v *HMAC) Sent(r *http.Request) bool {
-	for _, name := range v.CredentialHeaders() {
-		if _, ok := r.Header[http.CanonicalHeaderKey(name)]; ok {
+	if _, ok := r.Header[v.header]; ok {
+		return true
+	}
+	if _, ok := r.Header[v.tsHeader]; ok && v.tsHeader != "" {
+		return true
+	}
+	for _, p := range v.payload {
+		if _, ok := r.Header[p.header]; ok && p.kind == 'h' {
 			return true
 		}
 	}
